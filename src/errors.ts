@@ -1,0 +1,59 @@
+/**
+ * Operator errors: one class, one table of stable codes. The CLI maps each code to an exit
+ * status through EXIT_STATUS, and prints that table in `ebb --help`.
+ */
+
+export const ERROR_CODES = {
+  USAGE: 'bad command line (unknown command or flag)',
+  CONFIG_INVALID: 'a config value or flag is invalid',
+  CONFIG_UNREADABLE: 'the config file cannot be read or parsed',
+  ROOT_MISSING: 'the document root does not exist or is not a directory',
+  LISTEN_FAILED: 'a listen address cannot be bound',
+  PID_FILE_LIVE: 'the pid file names a running ebb',
+  PID_FILE_FAILED: 'the pid file cannot be written or read',
+  NOT_RUNNING: 'no ebb server answers at the given pid file or admin address',
+  ADMIN_FAILED: 'the admin listener refused or failed the request',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class EbbError extends Error {
+  override readonly name = 'EbbError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isEbbError(value: unknown): value is EbbError {
+  return value instanceof EbbError;
+}
+
+/** Exit statuses of every ebb command. A drain's own outcome has codes of its own. */
+export const EXIT_STATUS = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  DRAIN_CUT: 3,
+  NOT_RUNNING: 4,
+} as const;
+
+export function exitStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'USAGE':
+    case 'CONFIG_INVALID':
+    case 'CONFIG_UNREADABLE':
+      return EXIT_STATUS.USAGE;
+    case 'NOT_RUNNING':
+      return EXIT_STATUS.NOT_RUNNING;
+    case 'ROOT_MISSING':
+    case 'LISTEN_FAILED':
+    case 'PID_FILE_LIVE':
+    case 'PID_FILE_FAILED':
+    case 'ADMIN_FAILED':
+      return EXIT_STATUS.FAILED;
+  }
+}
