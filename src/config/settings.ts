@@ -1,0 +1,160 @@
+/**
+ * The table of `ebb serve` settings, one row per key as the operator writes it: `name = …` in the
+ * TOML file, `--name …` on the command line. The config field, the default (written as on the
+ * command line) and the help text of each setting live here and nowhere else.
+ */
+
+export type FlagKind = 'string' | 'repeatable' | 'boolean' | 'positional';
+
+export interface SettingRow {
+  /** The ServeConfig field this key sets: the one kebab→camel mapping. */
+  readonly field: string;
+  readonly flag: FlagKind;
+  /** Placeholder for the value in `--help`. */
+  readonly value: string;
+  /** Written as on the command line; `null` = unset; `undefined` = computed (see `defaultText`). */
+  readonly default: string | readonly string[] | boolean | null | undefined;
+  readonly defaultText?: string;
+  readonly unit?: 'duration';
+  readonly help: string;
+}
+
+export const SETTINGS = {
+  root: {
+    field: 'root',
+    flag: 'positional',
+    value: 'ROOT',
+    default: '.',
+    defaultText: 'the current directory',
+    help: 'directory to serve',
+  },
+  listen: {
+    field: 'listen',
+    flag: 'repeatable',
+    value: 'ADDR',
+    default: ['127.0.0.1:8080'],
+    help: 'PORT (all IPv4 interfaces), HOST:PORT or [IPV6]:PORT; repeat for more; port 0 = any free',
+  },
+  'access-log': {
+    field: 'accessLog',
+    flag: 'string',
+    value: 'FILE|-|off',
+    default: '-',
+    help: 'access log file, - for stdout, or off',
+  },
+  index: {
+    field: 'index',
+    flag: 'string',
+    value: 'NAME',
+    default: null,
+    help: 'file served for a directory, e.g. index.html',
+  },
+  listing: {
+    field: 'listing',
+    flag: 'string',
+    value: 'on|off',
+    default: 'on',
+    help: 'list directories that have no index file',
+  },
+  dotfiles: {
+    field: 'dotfiles',
+    flag: 'string',
+    value: 'deny|allow',
+    default: 'deny',
+    help: 'whether names starting with a dot are served',
+  },
+  'follow-symlinks': {
+    field: 'followSymlinks',
+    flag: 'boolean',
+    value: '',
+    default: false,
+    help: 'serve files reached through symbolic links',
+  },
+  'header-timeout': {
+    field: 'headerTimeoutMs',
+    flag: 'string',
+    value: 'D',
+    default: '30s',
+    unit: 'duration',
+    help: 'time a client has to send its request headers',
+  },
+  'keepalive-timeout': {
+    field: 'keepaliveTimeoutMs',
+    flag: 'string',
+    value: 'D',
+    default: '15s',
+    unit: 'duration',
+    help: 'time an idle keep-alive connection stays open',
+  },
+  'write-idle-timeout': {
+    field: 'writeIdleTimeoutMs',
+    flag: 'string',
+    value: 'D',
+    default: '360s',
+    unit: 'duration',
+    help: 'cut a client that accepts no bytes for this long',
+  },
+  'cache-control': {
+    field: 'cacheControl',
+    flag: 'string',
+    value: 'VALUE',
+    default: null,
+    help: 'Cache-Control header sent with files',
+  },
+  'drain-timeout': {
+    field: 'drainTimeoutMs',
+    flag: 'string',
+    value: 'D|off',
+    default: 'off',
+    unit: 'duration',
+    help: 'cut what is still downloading this long into a drain; off = wait while it progresses',
+  },
+  'drain-delay': {
+    field: 'drainDelayMs',
+    flag: 'string',
+    value: 'D',
+    default: '0s',
+    unit: 'duration',
+    help: 'wait this long after a drain is requested before closing the listeners',
+  },
+  'drain-new': {
+    field: 'drainNew',
+    flag: 'string',
+    value: 'refuse|503|redirect=URL',
+    default: 'refuse',
+    help: 'what a new connection gets during a drain',
+  },
+  'last-request-window': {
+    field: 'lastRequestWindowMs',
+    flag: 'string',
+    value: 'D',
+    default: '1s',
+    unit: 'duration',
+    help: 'during a drain, how long an idle keep-alive connection may send one last request',
+  },
+  'pid-file': {
+    field: 'pidFile',
+    flag: 'string',
+    value: 'FILE',
+    default: null,
+    help: 'write the process id to this file',
+  },
+  admin: {
+    field: 'admin',
+    flag: 'string',
+    value: 'unix:PATH|HOST:PORT|off',
+    default: undefined,
+    defaultText: 'unix socket beside --pid-file (.pid → .sock), else off',
+    help: 'admin API address',
+  },
+} as const satisfies Record<string, SettingRow>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export type FieldOf<Name> = Name extends SettingName ? (typeof SETTINGS)[Name]['field'] : never;
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+export function isSettingName(name: string): name is SettingName {
+  return Object.hasOwn(SETTINGS, name);
+}

@@ -1,0 +1,156 @@
+/**
+ * What each setting accepts: one check per kind of value, from what the operator wrote (a TOML
+ * value or a flag's text) to the typed value, or the reasons it was refused. No schema library
+ * here; `schema.ts` wraps these.
+ */
+import { resolve } from 'node:path';
+import {
+  parseAdminAddress,
+  parseListenAddress,
+  type AdminAddress,
+  type ListenAddress,
+} from './address.js';
+import { MAX_DURATION_MS, parseDurationMs } from './duration.js';
+
+/** Why a value was refused; `path` indexes into a list value, e.g. `[1]` for `listen[1]`. */
+export interface Rejection {
+  readonly path: readonly number[];
+  readonly expected: string;
+}
+
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly rejections: readonly Rejection[] };
+
+export type Check<T> = (value: unknown) => Checked<T>;
+
+export type AccessLog = { kind: 'off' } | { kind: 'stdout' } | { kind: 'file'; path: string };
+
+export type DrainNew =
+  { kind: 'refuse' } | { kind: 'status503' } | { kind: 'redirect'; url: string };
+
+const accept = <T>(value: T): Checked<T> => ({ ok: true, value });
+const reject = (expected: string): Checked<never> => ({
+  ok: false,
+  rejections: [{ path: [], expected }],
+});
+
+const DURATION_EXAMPLES = 'such as 30s, 5m, 2h, 1d';
+const LISTEN_EXPECTED = 'PORT, HOST:PORT or [IPV6]:PORT with a port 0–65535';
+// Visible ASCII, spaces and tabs: anything else would break or smuggle a header.
+const HEADER_VALUE = /^[\t\x20-\x7e]+$/;
+
+/** A path, resolved against `baseDir` (the config file's folder, or the working directory). */
+export function checkPath(baseDir: string): Check<string> {
+  return (value) =>
+    typeof value === 'string' && value !== '' && !value.includes('\0')
+      ? accept(resolve(baseDir, value))
+      : reject('a file or directory path');
+}
+
+export function checkFileName(value: unknown): Checked<string> {
+  const isName =
+    typeof value === 'string' && /^[^/\\\0]+$/.test(value) && value !== '.' && value !== '..';
+  return isName ? accept(value) : reject('a file name such as index.html, without slashes');
+}
+
+export function checkHeaderValue(value: unknown): Checked<string> {
+  return typeof value === 'string' && HEADER_VALUE.test(value)
+    ? accept(value)
+    : reject('a header value such as "public, max-age=3600" (printable ASCII)');
+}
+
+export function checkBoolean(value: unknown): Checked<boolean> {
+  return typeof value === 'boolean' ? accept(value) : reject('true or false');
+}
+
+/** `on`/`off`, the command-line spelling of a boolean. */
+export function checkOnOff(value: unknown): Checked<boolean> {
+  if (value === 'on') return accept(true);
+  if (value === 'off') return accept(false);
+  return reject('on or off');
+}
+
+export function checkOneOf<const T extends string>(choices: readonly T[]): Check<T> {
+  const isChoice = (value: unknown): value is T => choices.some((choice) => choice === value);
+  return (value) => (isChoice(value) ? accept(value) : reject(choices.join(' or ')));
+}
+
+/** A duration in ms; `min: 'positive'` refuses zero (timeouts), `'zero'` allows it (delays). */
+export function checkDuration(min: 'zero' | 'positive'): Check<number> {
+  return (value) => {
+    const ms = typeof value === 'string' ? parseDurationMs(value) : undefined;
+    if (ms === undefined) return reject(`a duration ${DURATION_EXAMPLES}`);
+    if (min === 'positive' && ms === 0) return reject(`a duration greater than zero, such as 30s`);
+    if (ms > MAX_DURATION_MS) return reject('a duration of at most 24d');
+    return accept(ms);
+  };
+}
+
+/** A positive duration, or `off` (null) for no limit at all. */
+export function checkDurationOrOff(value: unknown): Checked<number | null> {
+  if (value === 'off') return accept(null);
+  if (typeof value !== 'string' || parseDurationMs(value) === undefined) {
+    return reject(`a duration ${DURATION_EXAMPLES}, or off`);
+  }
+  return checkDuration('positive')(value);
+}
+
+/** One address, or a list of them (the file may give a single string; flags always a list). */
+export function checkListenList(value: unknown): Checked<ListenAddress[]> {
+  const items: readonly unknown[] | undefined =
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
+  if (items === undefined || items.length === 0) return reject(`a list of ${LISTEN_EXPECTED}`);
+  const parsed = items.map((item) =>
+    typeof item === 'string' ? parseListenAddress(item) : undefined,
+  );
+  const rejections = parsed.flatMap((address, index) =>
+    address === undefined
+      ? [{ path: Array.isArray(value) ? [index] : [], expected: LISTEN_EXPECTED }]
+      : [],
+  );
+  const addresses = parsed.filter((address) => address !== undefined);
+  return rejections.length === 0 ? accept(addresses) : { ok: false, rejections };
+}
+
+export function checkAccessLog(baseDir: string): Check<AccessLog> {
+  return (value) => {
+    if (value === 'off') return accept({ kind: 'off' });
+    if (value === '-') return accept({ kind: 'stdout' });
+    const path = checkPath(baseDir)(value);
+    return path.ok
+      ? accept({ kind: 'file', path: path.value })
+      : reject('a file path, - for stdout, or off');
+  };
+}
+
+/** `refuse`, `503` (a TOML integer is fine too) or `redirect=URL` with an absolute http(s) URL. */
+export function checkDrainNew(value: unknown): Checked<DrainNew> {
+  if (value === 'refuse') return accept({ kind: 'refuse' });
+  if (value === '503' || value === 503) return accept({ kind: 'status503' });
+  const url =
+    typeof value === 'string' && value.startsWith('redirect=')
+      ? parseHttpUrl(value.slice(9))
+      : undefined;
+  return url === undefined
+    ? reject('refuse, 503 or redirect=URL with an absolute http:// or https:// URL')
+    : accept({ kind: 'redirect', url });
+}
+
+function parseHttpUrl(text: string): string | undefined {
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+}
+
+/** `unix:PATH` (resolved against `baseDir`), `HOST:PORT`, `[IPV6]:PORT`, or `off` (null). */
+export function checkAdmin(baseDir: string): Check<AdminAddress | null> {
+  return (value) => {
+    const address = typeof value === 'string' ? parseAdminAddress(value) : undefined;
+    if (address === undefined) return reject('unix:PATH, HOST:PORT, [IPV6]:PORT or off');
+    if (address === 'off') return accept(null);
+    return accept(
+      address.kind === 'unix' ? { kind: 'unix', path: resolve(baseDir, address.path) } : address,
+    );
+  };
+}
