@@ -80,8 +80,8 @@ export type SettingsLayer = { [Name in keyof Settings]?: Settings[Name] };
 /** The settings `ebb serve` runs with, keyed by field (`headerTimeoutMs`, not `header-timeout`). */
 export type ServeConfig = { readonly [Name in keyof Settings as FieldOf<Name>]: Settings[Name] };
 
-export type ListenAddress = ServeConfig['listen'][number];
-export type AdminAddress = NonNullable<ServeConfig['admin']>;
+export type { AdminAddress, ListenAddress } from './address.js';
+export type { AccessLog, DrainNew } from './values.js';
 
 export type ParsedSettings =
   | { readonly ok: true; readonly settings: SettingsLayer }

@@ -35,6 +35,7 @@ const reject = (expected: string): Checked<never> => ({
   rejections: [{ path: [], expected }],
 });
 
+const REDIRECT_PREFIX = 'redirect=';
 const DURATION_EXAMPLES = 'such as 30s, 5m, 2h, 1d';
 const LISTEN_EXPECTED = 'PORT, HOST:PORT or [IPV6]:PORT with a port 0–65535';
 // Visible ASCII, spaces and tabs: anything else would break or smuggle a header.
@@ -129,8 +130,8 @@ export function checkDrainNew(value: unknown): Checked<DrainNew> {
   if (value === 'refuse') return accept({ kind: 'refuse' });
   if (value === '503' || value === 503) return accept({ kind: 'status503' });
   const url =
-    typeof value === 'string' && value.startsWith('redirect=')
-      ? parseHttpUrl(value.slice(9))
+    typeof value === 'string' && value.startsWith(REDIRECT_PREFIX)
+      ? parseHttpUrl(value.slice(REDIRECT_PREFIX.length))
       : undefined;
   return url === undefined
     ? reject('refuse, 503 or redirect=URL with an absolute http:// or https:// URL')
