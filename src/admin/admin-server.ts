@@ -1,0 +1,114 @@
+/**
+ * The admin listener: a Unix socket (mode 0600) or a loopback TCP port, never the public port.
+ * Plain Node `http`: it carries a few requests a second, not downloads.
+ */
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { chmod, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { EbbError } from '../errors.js';
+import type { AdminAddress } from '../config/address.js';
+import { sendText, type AdminRoute } from './routes.js';
+
+export interface AdminServer {
+  readonly address: string;
+  /** Stops listening and ends open admin connections (event streams included). */
+  close(): Promise<void>;
+}
+
+/** Whether something answers on a Unix socket path (a live server, not a stale file). */
+function isSocketLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startAdminServer(
+  address: AdminAddress,
+  routes: readonly AdminRoute[],
+): Promise<AdminServer> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://admin');
+    const route = routes.find((r) => r.path === url.pathname && r.method === request.method);
+    if (route === undefined) {
+      const known = routes.filter((r) => r.path === url.pathname);
+      if (known.length > 0) response.setHeader('Allow', known.map((r) => r.method).join(', '));
+      sendText(
+        response,
+        known.length > 0 ? 405 : 404,
+        known.length > 0 ? 'method not allowed\n' : 'not found\n',
+      );
+      return;
+    }
+    Promise.resolve(route.handle(request, response, url)).catch((error: unknown) => {
+      console.error('ebb: admin request failed:', error);
+      if (!response.headersSent) sendText(response, 500, 'internal error\n');
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  let where: string;
+  if (address.kind === 'unix') {
+    where = `unix:${address.path}`;
+    if (await isSocketLive(address.path)) {
+      throw new EbbError(
+        'ADMIN_FAILED',
+        `admin socket ${address.path} is in use by a running server`,
+      );
+    }
+    await unlink(address.path).catch(() => undefined);
+    await listen(server, where, () => server.listen(address.path));
+    await chmod(address.path, 0o600);
+  } else {
+    await listen(server, `${address.host}:${address.port}`, () =>
+      server.listen({ host: address.host, port: address.port }),
+    );
+    const bound = server.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
+    where = address.host.includes(':') ? `[${address.host}]:${port}` : `${address.host}:${port}`;
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    address: where,
+    close() {
+      closing ??= (async () => {
+        const closed = once(server, 'close');
+        server.close();
+        // Let replies already ended (a drain watcher's last line) leave, then end the rest.
+        const force = setTimeout(() => server.closeAllConnections(), 100);
+        await closed;
+        clearTimeout(force);
+        if (address.kind === 'unix') await unlink(address.path).catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, where: string, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(
+        new EbbError('ADMIN_FAILED', `cannot listen for admin on ${where}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      server.on('error', (error) => console.error(`ebb: admin listener error: ${error.message}`));
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    start();
+  });
+}

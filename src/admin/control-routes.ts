@@ -1,0 +1,99 @@
+/** `/status`, `/ready`, `POST /drain`, `POST /stop`: what `ebb stop` and load balancers use. */
+import type { ServerResponse } from 'node:http';
+import { parseDurationMs } from '../config/duration.js';
+import type { StatusSnapshot } from '../lifecycle/status.js';
+import type { DrainSummary, LifecycleState } from '../lifecycle/state.js';
+import { sendJson, sendText, type AdminRoute } from './routes.js';
+
+/** Receives a drain's progress once a second, then its summary just before the server exits. */
+export interface DrainWatcher {
+  progress(snapshot: StatusSnapshot): void;
+  finished(summary: DrainSummary): void;
+}
+
+export interface AdminControl {
+  /** A fresh snapshot (progress sampled first), at most `limit` connection rows. */
+  status(limit: number): Promise<StatusSnapshot>;
+  isReady(): boolean;
+  drain(timeoutMs: number | null): LifecycleState;
+  stop(): LifecycleState;
+  /** Subscribes to drain progress; returns the unsubscribe function. */
+  watch(watcher: DrainWatcher): () => void;
+}
+
+/**
+ * `POST /drain?watch=1` (and `/stop?watch=1`) keep the response open as NDJSON: a `progress`
+ * line a second, then a `finished` line with the summary and exit status. `ebb stop` reads it,
+ * so it learns how the drain ended without polling.
+ */
+function streamDrain(control: AdminControl, response: ServerResponse, state: LifecycleState): void {
+  response.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+  response.write(`${JSON.stringify({ event: 'accepted', ...stateJson(state) })}\n`);
+  const unsubscribe = control.watch({
+    progress: (snapshot) =>
+      response.write(`${JSON.stringify({ event: 'progress', status: snapshot })}\n`),
+    finished: (summary) => response.end(`${JSON.stringify({ event: 'finished', summary })}\n`),
+  });
+  response.on('close', unsubscribe);
+}
+
+function stateJson(state: LifecycleState): object {
+  return {
+    state: state.kind,
+    since: new Date(state.sinceMs).toISOString(),
+    deadline:
+      state.kind === 'draining' && state.deadlineMs !== null
+        ? new Date(state.deadlineMs).toISOString()
+        : null,
+  };
+}
+
+export function controlRoutes(control: AdminControl): AdminRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/status',
+      async handle(_request, response, url) {
+        const limitText = url.searchParams.get('limit');
+        const limit = limitText === null ? Infinity : Number(limitText);
+        if (!Number.isInteger(limit) && limit !== Infinity) {
+          sendText(response, 400, 'limit must be an integer\n');
+          return;
+        }
+        sendJson(response, 200, await control.status(limit));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ready',
+      handle(_request, response) {
+        if (control.isReady()) sendText(response, 200, 'ready\n');
+        else sendText(response, 503, 'draining\n');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/drain',
+      handle(_request, response, url) {
+        const timeout = url.searchParams.get('timeout');
+        const timeoutMs = timeout === null ? null : parseDurationMs(timeout);
+        if (timeoutMs === undefined) {
+          sendText(response, 400, `timeout "${timeout}" is not a duration such as 30s, 5m, 2h\n`);
+          return;
+        }
+        const state = control.drain(timeoutMs);
+        if (url.searchParams.has('watch')) streamDrain(control, response, state);
+        else sendJson(response, 202, stateJson(state));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/stop',
+      handle(_request, response, url) {
+        const state = control.stop();
+        if (url.searchParams.has('watch')) streamDrain(control, response, state);
+        else sendJson(response, 202, stateJson(state));
+      },
+    },
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * `ebb`: parse the command, call the part, print, exit. The only place (with the signal
+ * module) that touches `process` for argv, exit and the standard streams.
+ */
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES, EXIT_STATUS, exitStatusFor, isEbbError, type ErrorCode } from '../errors.js';
+import { loadServeConfig } from '../config/load-serve-config.js';
+import { describeServeFlags } from '../config/serve-flags.js';
+import { runServer } from '../server.js';
+import { SERVE_EXIT } from '../lifecycle/state.js';
+import { runStop, STOP_USAGE } from './stop-command.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+function errorTable(): string {
+  return (Object.keys(ERROR_CODES) as ErrorCode[])
+    .map(
+      (code) =>
+        `  ${String(exitStatusFor(code)).padEnd(3)} ${code.padEnd(18)} ${ERROR_CODES[code]}`,
+    )
+    .join('\n');
+}
+
+const USAGE = `ebb ${VERSION}: a static file server for download mirrors that drains gracefully
+
+usage:
+  ebb serve [ROOT] [flags]   serve ROOT (default: the current directory); ebb serve --help
+  ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
+  ebb --version
+
+signals to a serving ebb:
+  SIGINT, SIGQUIT   graceful drain: stop accepting, finish every download, exit
+  SIGTERM           immediate stop: every connection closed now, each cut logged
+  SIGHUP, SIGUSR1   reopen the access log (logrotate)
+
+exit statuses of ebb serve:
+  ${SERVE_EXIT.DRAINED}   drained: every download finished
+  ${SERVE_EXIT.CUT}   the drain deadline or an immediate stop cut at least one download
+  ${EXIT_STATUS.USAGE}   bad command line or configuration (nothing was bound)
+
+errors (exit status, code, meaning):
+${errorTable()}
+`;
+
+const say = (line: string): void => {
+  process.stderr.write(`ebb: ${line}\n`);
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return EXIT_STATUS.OK;
+    case '--version':
+    case '-v':
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT_STATUS.OK;
+    case 'serve':
+      if (rest.includes('--help')) {
+        process.stdout.write(`usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runServer(await loadServeConfig(rest, process.cwd()), { version: VERSION, say });
+    case 'stop':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${STOP_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runStop(rest, process.stdout);
+    default:
+      process.stderr.write(`ebb: unknown command "${command}"\n\n${USAGE}`);
+      return EXIT_STATUS.USAGE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    if (isEbbError(error)) {
+      process.stderr.write(`ebb: ${error.message}\n`);
+      process.exit(exitStatusFor(error.code));
+    }
+    process.stderr.write(
+      `ebb: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(EXIT_STATUS.FAILED);
+  },
+);

@@ -1,0 +1,158 @@
+/**
+ * A strict HTTP/1.1 request-head parser (RFC 9112 §2–§6). ebb serves files and accepts no
+ * request content, so framing is only inspected to refuse what could desynchronise the
+ * connection: Transfer-Encoding (every chunked smuggling shape), conflicting Content-Length.
+ * Lines must end in CRLF; bare CR or LF, obs-fold and whitespace before the colon are refused.
+ */
+import type { ParsedRequest } from './types.js';
+
+export interface HeadLimits {
+  /** Longest request line; longer → 414. */
+  readonly maxRequestLineBytes: number;
+  /** Longest head (request line + fields); longer → 431. */
+  readonly maxHeadBytes: number;
+  readonly maxHeaderCount: number;
+}
+
+export const DEFAULT_HEAD_LIMITS: HeadLimits = {
+  maxRequestLineBytes: 8192,
+  maxHeadBytes: 16384,
+  maxHeaderCount: 100,
+};
+
+export type HeadParse =
+  | { readonly kind: 'incomplete' }
+  | {
+      readonly kind: 'request';
+      readonly request: ParsedRequest;
+      /** Bytes of the buffer the head used (request line through the empty line). */
+      readonly headBytes: number;
+      /** The request announced content: answer, then close rather than parse it. */
+      readonly hasContent: boolean;
+      /** The client asked for the connection to end after this response. */
+      readonly wantsClose: boolean;
+    }
+  | { readonly kind: 'invalid'; readonly status: 400 | 414 | 431 | 505; readonly reason: string };
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// field-value: VCHAR / obs-text / SP / HTAB, no CR, LF or NUL
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const TARGET = /^[\x21-\x7e]+$/;
+const CONTENT_LENGTH = /^\d{1,15}$/;
+
+function invalid(status: 400 | 414 | 431 | 505, reason: string): HeadParse {
+  return { kind: 'invalid', status, reason };
+}
+
+/** Parses one request head from the start of `buffer` (leading empty lines are skipped). */
+export function parseRequestHead(
+  buffer: Buffer,
+  limits: HeadLimits = DEFAULT_HEAD_LIMITS,
+): HeadParse {
+  let start = 0;
+  // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+  while (start + 1 < buffer.length && buffer[start] === CR && buffer[start + 1] === LF) start += 2;
+
+  const end = buffer.indexOf('\r\n\r\n', start, 'latin1');
+  if (end === -1) return checkIncomplete(buffer, start, limits);
+  const headBytes = end + 4;
+  if (headBytes - start > limits.maxHeadBytes) return invalid(431, 'request head too large');
+
+  const text = buffer.toString('latin1', start, end);
+  if (text.includes('\r\n\r\n')) return invalid(400, 'malformed head');
+  const lines = text.split('\r\n');
+  const requestLine = lines[0] ?? '';
+  if (requestLine.length > limits.maxRequestLineBytes) return invalid(414, 'request line too long');
+  if (/[\r\n]/.test(text.replaceAll('\r\n', ''))) return invalid(400, 'bare CR or LF in head');
+
+  const line = parseRequestLine(requestLine);
+  if (line.kind === 'invalid') return line;
+
+  if (lines.length - 1 > limits.maxHeaderCount) return invalid(431, 'too many header fields');
+  const headers: Array<readonly [string, string]> = [];
+  for (let i = 1; i < lines.length; i++) {
+    const field = parseField(lines[i] ?? '');
+    if (field === null) return invalid(400, 'malformed header field');
+    headers.push(field);
+  }
+  const request: ParsedRequest = {
+    method: line.method,
+    target: line.target,
+    minorVersion: line.minorVersion,
+    headers,
+  };
+  return finishHead(request, headBytes);
+}
+
+function checkIncomplete(buffer: Buffer, start: number, limits: HeadLimits): HeadParse {
+  const firstLineEnd = buffer.indexOf('\r\n', start, 'latin1');
+  if (firstLineEnd === -1 && buffer.length - start > limits.maxRequestLineBytes) {
+    return invalid(414, 'request line too long');
+  }
+  if (buffer.length - start > limits.maxHeadBytes) return invalid(431, 'request head too large');
+  return { kind: 'incomplete' };
+}
+
+type RequestLine =
+  | { kind: 'line'; method: string; target: string; minorVersion: 0 | 1 }
+  | { kind: 'invalid'; status: 400 | 505; reason: string };
+
+function parseRequestLine(text: string): RequestLine {
+  const parts = text.split(' ');
+  if (parts.length !== 3) return { kind: 'invalid', status: 400, reason: 'malformed request line' };
+  const [method = '', target = '', version = ''] = parts;
+  if (!TOKEN.test(method)) return { kind: 'invalid', status: 400, reason: 'malformed method' };
+  if (!TARGET.test(target)) return { kind: 'invalid', status: 400, reason: 'malformed target' };
+  const match = /^HTTP\/(\d)\.(\d)$/.exec(version);
+  if (match === null) return { kind: 'invalid', status: 400, reason: 'malformed version' };
+  if (match[1] !== '1') return { kind: 'invalid', status: 505, reason: 'unsupported version' };
+  return { kind: 'line', method, target, minorVersion: match[2] === '0' ? 0 : 1 };
+}
+
+function parseField(line: string): readonly [string, string] | null {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return null;
+  const name = line.slice(0, colon);
+  // Also refuses obs-fold and "Name : value", both smuggling vectors (RFC 9112 §5.1, §5.2).
+  if (!TOKEN.test(name)) return null;
+  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  if (!FIELD_VALUE.test(value)) return null;
+  return [name.toLowerCase(), value];
+}
+
+function finishHead(request: ParsedRequest, headBytes: number): HeadParse {
+  let hosts = 0;
+  let transferEncoding = false;
+  let contentLength: string | undefined;
+  let connection = '';
+  for (const [name, value] of request.headers) {
+    if (name === 'host') hosts++;
+    else if (name === 'transfer-encoding') transferEncoding = true;
+    else if (name === 'connection') connection += `,${value.toLowerCase()}`;
+    else if (name === 'content-length') {
+      for (const item of value.split(',')) {
+        const length = item.trim();
+        if (!CONTENT_LENGTH.test(length)) return invalid(400, 'invalid Content-Length');
+        if (contentLength !== undefined && Number(contentLength) !== Number(length)) {
+          return invalid(400, 'conflicting Content-Length');
+        }
+        contentLength = length;
+      }
+    }
+  }
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
+  if (request.minorVersion === 1 && hosts !== 1) return invalid(400, 'missing or repeated Host');
+  if (hosts > 1) return invalid(400, 'repeated Host');
+  // We read no request content, so we never decode chunked framing: refusing it outright also
+  // refuses every TE/CL desynchronisation shape.
+  if (transferEncoding) return invalid(400, 'Transfer-Encoding in a request is not accepted');
+  const tokens = connection.split(',').map((t) => t.trim());
+  const wantsClose =
+    tokens.includes('close') || (request.minorVersion === 0 && !tokens.includes('keep-alive'));
+  const hasContent = contentLength !== undefined && Number(contentLength) > 0;
+  return { kind: 'request', request, headBytes, hasContent, wantsClose };
+}

@@ -1,0 +1,39 @@
+/** Serialises a response head. The Date value is rebuilt at most once a second. */
+import { STATUS_CODES } from 'node:http';
+import type { HeaderList } from './types.js';
+
+let dateSecond = -1;
+let dateValue = '';
+
+/** The current HTTP-date (RFC 9110 §5.6.7), cached for the second it names. */
+export function httpDateNow(nowMs: number = Date.now()): string {
+  const second = Math.floor(nowMs / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
+export type ConnectionToken = 'keep-alive' | 'close' | 'none';
+
+/**
+ * Builds `HTTP/1.1 STATUS REASON` + fields + Date + Connection. `connection: 'none'` omits the
+ * Connection field (the HTTP/1.1 default is persistence).
+ */
+export function serializeHead(
+  status: number,
+  headers: HeaderList,
+  connection: ConnectionToken,
+): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\nDate: ${httpDateNow()}\r\n`;
+  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  if (connection === 'close') head += 'Connection: close\r\n';
+  else if (connection === 'keep-alive') head += 'Connection: keep-alive\r\n';
+  return head + '\r\n';
+}
+
+/** Whether a response to this request and status carries a body (RFC 9110 §6.4.1). */
+export function hasBody(method: string, status: number): boolean {
+  return method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
+}

@@ -1,0 +1,87 @@
+/**
+ * Once a second, while responses are in flight, asks the kernel how much each client has
+ * acknowledged and updates progress, rate and delivery. Acknowledged, not written: the first
+ * megabytes of a slow download land in the send buffer at once and must not look delivered.
+ */
+import type { ConnectionEntry, Registry } from './registry.js';
+import { RATE_TAU_MS } from './registry.js';
+import { readSendQueues } from './tcp-queue.js';
+
+export const SAMPLE_INTERVAL_MS = 1000;
+/**
+ * A client that has acknowledged every byte (and our FIN) but keeps its side open is let go
+ * after this long: its data is safe in its own kernel.
+ */
+export const ACKED_LINGER_MS = 5000;
+
+export class ProgressSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private sampling = false;
+
+  constructor(private readonly registry: Registry) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS).unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One sample now (also used by `/status` so a snapshot is current). */
+  async sample(): Promise<void> {
+    const counts = this.registry.phaseCounts;
+    if (this.sampling || counts.responding + counts.delivering === 0) return;
+    this.sampling = true;
+    try {
+      const queues = await readSendQueues();
+      const nowMs = Date.now();
+      for (const entry of this.registry) {
+        if (entry.phase === 'responding' || entry.phase === 'delivering') {
+          updateEntry(entry, queues.get(entry.tcpKey), nowMs);
+        }
+      }
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+function updateEntry(entry: ConnectionEntry, txQueue: number | undefined, nowMs: number): void {
+  const connection = entry.connection;
+  if (connection === null) return;
+  const delivering = entry.phase === 'delivering';
+  // After our FIN, tx_queue counts it as one byte until it is acknowledged.
+  const unacked = txQueue === undefined ? 0 : Math.max(0, txQueue - (delivering ? 1 : 0));
+  const socketAcked = connection.socketBytesInKernel - unacked;
+  const acked = clamp(
+    socketAcked - connection.bodyStartSocketBytes,
+    entry.bytesAcked,
+    entry.bytesSent,
+  );
+  const delta = acked - entry.bytesAcked;
+  const elapsedMs = nowMs - entry.requestStartMs;
+  const dtMs = nowMs - entry.lastSampleMs;
+  if (dtMs > 0) {
+    if (elapsedMs <= RATE_TAU_MS) {
+      entry.rateBytesPerSec = (acked * 1000) / Math.max(elapsedMs, 1);
+    } else {
+      const alpha = 1 - Math.exp(-dtMs / RATE_TAU_MS);
+      entry.rateBytesPerSec += alpha * ((delta * 1000) / dtMs - entry.rateBytesPerSec);
+    }
+  }
+  entry.bytesAcked = acked;
+  entry.lastSampleMs = nowMs;
+  if (delta > 0) connection.noteDeliveryProgress();
+  if (!delivering || txQueue === undefined || unacked > 0) {
+    entry.allAckedSinceMs = 0;
+    return;
+  }
+  if (entry.allAckedSinceMs === 0) entry.allAckedSinceMs = nowMs;
+  else if (nowMs - entry.allAckedSinceMs >= ACKED_LINGER_MS) connection.markDelivered();
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

@@ -1,0 +1,175 @@
+/**
+ * The status snapshot: what `/status`, the status page, `ebb status`, `ebb top` and `ebb stop`
+ * show. Plain JSON-ready data, built in one pass over the registry.
+ */
+import type { ConnectionPhase } from '../http/types.js';
+import type { ConnectionEntry, Registry } from './registry.js';
+import type { LifecycleState } from './state.js';
+
+export interface ConnectionRow {
+  readonly id: number;
+  readonly client: string;
+  readonly state: Exclude<ConnectionPhase, 'closed'>;
+  readonly method: string | null;
+  readonly path: string | null;
+  readonly range: string | null;
+  readonly status: number | null;
+  readonly bytesSent: number;
+  readonly bytesAcked: number;
+  readonly bytesDue: number;
+  readonly bytesLeft: number;
+  readonly startedAt: string | null;
+  readonly rateBytesPerSec: number;
+  /** Seconds until the client has every byte at its current rate; null if unknown. */
+  readonly etaSeconds: number | null;
+}
+
+export interface StatusSnapshot {
+  readonly pid: number;
+  readonly version: string;
+  readonly now: string;
+  readonly startedAt: string;
+  readonly state: LifecycleState['kind'];
+  readonly since: string;
+  readonly deadline: string | null;
+  readonly listeners: readonly string[];
+  readonly counters: {
+    readonly connections: number;
+    readonly byState: Readonly<Record<Exclude<ConnectionPhase, 'closed'>, number>>;
+    readonly acceptedTotal: number;
+    readonly requestsTotal: number;
+    readonly bodyBytesTotal: number;
+    readonly downloadsInFlight: number;
+    readonly bytesLeft: number;
+  };
+  readonly forecast: {
+    /** When the last in-flight download should finish at current rates. */
+    readonly lastCompletionAt: string | null;
+    readonly secondsLeft: number | null;
+    readonly slowest: ConnectionRow | null;
+    /** In-flight downloads with no measurable rate (stalled or just started). */
+    readonly unknown: number;
+  };
+  /** Rows of in-flight downloads first, slowest (longest ETA) first; capped by `limit`. */
+  readonly connections: readonly ConnectionRow[];
+  readonly connectionsOmitted: number;
+}
+
+export interface StatusContext {
+  readonly registry: Registry;
+  readonly state: LifecycleState;
+  readonly startedAtMs: number;
+  readonly version: string;
+  readonly listeners: readonly string[];
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function isInFlight(entry: ConnectionEntry): boolean {
+  return entry.phase === 'responding' || entry.phase === 'delivering';
+}
+
+export function toRow(entry: ConnectionEntry): ConnectionRow {
+  const started = entry.request !== null;
+  const inFlight = isInFlight(entry);
+  const bytesLeft = inFlight ? entry.bytesLeft : 0;
+  const eta = !inFlight
+    ? null
+    : bytesLeft === 0
+      ? 0
+      : entry.rateBytesPerSec > 0
+        ? bytesLeft / entry.rateBytesPerSec
+        : null;
+  return {
+    id: entry.id,
+    client: entry.remoteAddress.includes(':')
+      ? `[${entry.remoteAddress}]:${entry.remotePort}`
+      : `${entry.remoteAddress}:${entry.remotePort}`,
+    state: entry.phase === 'closed' ? 'delivering' : entry.phase,
+    method: started ? (entry.request?.method ?? null) : null,
+    path: started ? (entry.request?.target ?? null) : null,
+    range: entry.range,
+    status: entry.status === 0 ? null : entry.status,
+    bytesSent: entry.bytesSent,
+    bytesAcked: entry.bytesAcked,
+    bytesDue: entry.bytesDue,
+    bytesLeft,
+    startedAt: started ? iso(entry.requestStartMs) : null,
+    rateBytesPerSec: Math.round(entry.rateBytesPerSec),
+    etaSeconds: eta === null ? null : Math.round(eta * 10) / 10,
+  };
+}
+
+/** Longest ETA first; unknown ETAs (stalled) before everything. */
+export function compareSlowestFirst(a: ConnectionRow, b: ConnectionRow): number {
+  const ea = a.etaSeconds ?? Infinity;
+  const eb = b.etaSeconds ?? Infinity;
+  if (ea !== eb) return eb - ea;
+  return a.id - b.id;
+}
+
+export function buildStatus(
+  ctx: StatusContext,
+  limit = Infinity,
+  nowMs = Date.now(),
+): StatusSnapshot {
+  const rows: ConnectionRow[] = [];
+  let downloadsInFlight = 0;
+  let bytesLeft = 0;
+  let unknown = 0;
+  let maxEta = 0;
+  let slowest: ConnectionRow | null = null;
+  for (const entry of ctx.registry) {
+    if (entry.phase === 'closed') continue;
+    const row = toRow(entry);
+    rows.push(row);
+    if (!isInFlight(entry)) continue;
+    downloadsInFlight++;
+    bytesLeft += row.bytesLeft;
+    if (row.etaSeconds === null) unknown++;
+    else if (row.etaSeconds >= maxEta) maxEta = row.etaSeconds;
+    if (slowest === null || compareSlowestFirst(row, slowest) < 0) slowest = row;
+  }
+  rows.sort((a, b) => {
+    const fa = a.state === 'responding' || a.state === 'delivering' ? 0 : 1;
+    const fb = b.state === 'responding' || b.state === 'delivering' ? 0 : 1;
+    return fa !== fb ? fa - fb : compareSlowestFirst(a, b);
+  });
+  const kept = rows.length > limit ? rows.slice(0, limit) : rows;
+  const counts = ctx.registry.phaseCounts;
+  const state = ctx.state;
+  return {
+    pid: process.pid,
+    version: ctx.version,
+    now: iso(nowMs),
+    startedAt: iso(ctx.startedAtMs),
+    state: state.kind,
+    since: iso(state.sinceMs),
+    deadline: state.kind === 'draining' && state.deadlineMs !== null ? iso(state.deadlineMs) : null,
+    listeners: ctx.listeners,
+    counters: {
+      connections: ctx.registry.size,
+      byState: {
+        reading: counts.reading,
+        idle: counts.idle,
+        responding: counts.responding,
+        delivering: counts.delivering,
+      },
+      acceptedTotal: ctx.registry.acceptedTotal,
+      requestsTotal: ctx.registry.requestsTotal,
+      bodyBytesTotal: ctx.registry.bodyBytesTotal,
+      downloadsInFlight,
+      bytesLeft,
+    },
+    forecast: {
+      lastCompletionAt: downloadsInFlight === 0 ? null : iso(nowMs + maxEta * 1000),
+      secondsLeft: downloadsInFlight === 0 ? null : maxEta,
+      slowest,
+      unknown,
+    },
+    connections: kept,
+    connectionsOmitted: rows.length - kept.length,
+  };
+}

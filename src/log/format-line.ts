@@ -1,0 +1,61 @@
+/**
+ * Combined Log Format plus two fields of ours:
+ *
+ *   HOST - - [DD/Mon/YYYY:HH:MM:SS +0000] "REQUEST" STATUS BYTES "REFERER" "USER-AGENT" SECONDS OUTCOME
+ *
+ * BYTES are body bytes handed to the kernel ("-" for none), SECONDS the response duration with
+ * millisecond precision, OUTCOME how it ended: complete, aborted, timeout, deadline, stopped,
+ * error. Quoted fields escape `"`, `\` and control bytes as \xHH, as nginx does, so a client
+ * cannot forge a line.
+ */
+
+export interface AccessRecord {
+  readonly remoteAddress: string;
+  readonly startedAtMs: number;
+  readonly method: string;
+  readonly target: string;
+  readonly minorVersion: 0 | 1;
+  readonly status: number;
+  readonly bodyBytesSent: number;
+  readonly referer: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly durationMs: number;
+  readonly outcome: string;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** `25/Nov/2026:22:15:21 +0000` (UTC: a mirror's logs compare across time zones). */
+export function formatClfDate(ms: number): string {
+  const d = new Date(ms);
+  const month = MONTHS[d.getUTCMonth()] ?? '???';
+  return (
+    `${pad2(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`
+  );
+}
+
+ 
+const UNSAFE = /[\x00-\x1f"\\\x7f-\xff]/g;
+
+export function escapeField(value: string): string {
+  return value.replace(UNSAFE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function quoted(value: string | undefined): string {
+  return value === undefined || value === '' ? '"-"' : `"${escapeField(value)}"`;
+}
+
+export function formatAccessLine(r: AccessRecord): string {
+  const request = r.method === '' ? '-' : `${r.method} ${r.target} HTTP/1.${r.minorVersion}`;
+  const bytes = r.bodyBytesSent === 0 ? '-' : String(r.bodyBytesSent);
+  const seconds = (r.durationMs / 1000).toFixed(3);
+  return (
+    `${r.remoteAddress} - - [${formatClfDate(r.startedAtMs)}] ${quoted(request)} ${r.status} ` +
+    `${bytes} ${quoted(r.referer)} ${quoted(r.userAgent)} ${seconds} ${r.outcome}\n`
+  );
+}
