@@ -1,0 +1,153 @@
+/**
+ * Raw HTTP/1.1 clients over net sockets, for tests where bytes and pacing matter: a download
+ * can be throttled (read, pause, read), stalled, or kept alive for another request.
+ */
+import { connect, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+
+export interface ResponseHead {
+  readonly status: number;
+  readonly headers: Map<string, string>;
+}
+
+export interface Download extends ResponseHead {
+  readonly bodyBytes: number;
+  readonly sha256: string;
+  /** When the last body byte was read by this client (Date.now()). */
+  readonly lastByteAtMs: number;
+  /** Whether the server closed the connection after the response. */
+  readonly closedByServer: boolean;
+}
+
+export interface DownloadOptions {
+  readonly host?: string;
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  /** Read no faster than this many bytes per second. */
+  readonly bytesPerSecond?: number;
+  /** Called once the response head has arrived. */
+  readonly onHead?: (head: ResponseHead) => void;
+  /** Called each time body bytes are read, with the total so far. */
+  readonly onProgress?: (bodyBytes: number) => void;
+}
+
+export function connectTo(port: number, host = '127.0.0.1'): Promise<Socket> {
+  const socket = connect({ port, host });
+  return once(socket, 'connect').then(() => socket);
+}
+
+export function parseHead(text: string): ResponseHead {
+  const [statusLine = '', ...lines] = text.split('\r\n');
+  const status = Number(statusLine.split(' ')[1]);
+  const headers = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return { status, headers };
+}
+
+export function requestText(path: string, options: DownloadOptions = {}): string {
+  let text = `${options.method ?? 'GET'} ${path} HTTP/1.1\r\nHost: ${options.host ?? 'test'}\r\n`;
+  for (const [name, value] of Object.entries(options.headers ?? {})) text += `${name}: ${value}\r\n`;
+  return `${text}\r\n`;
+}
+
+/**
+ * Sends one request on `socket` and reads its response (Content-Length framed), throttled if
+ * asked. Resolves when the body is complete and, if the server closes, after its close.
+ */
+export function readResponse(socket: Socket, options: DownloadOptions & { method?: string } = {}): Promise<Download> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let headBuffer: Buffer | null = Buffer.alloc(0);
+    let head: ResponseHead | null = null;
+    let expected = 0;
+    let bodyBytes = 0;
+    let lastByteAtMs = 0;
+    let done = false;
+    const startMs = Date.now();
+    const isHead = options.method === 'HEAD';
+
+    const finish = (closedByServer: boolean): void => {
+      if (done || head === null) return;
+      done = true;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+      resolve({ ...head, bodyBytes, sha256: hash.digest('hex'), lastByteAtMs, closedByServer });
+    };
+    const complete = (): void => {
+      if (head?.headers.get('connection') === 'close') {
+        // Wait for the server's close: that is part of what the tests check.
+        if (socket.readableEnded || socket.destroyed) finish(true);
+        return;
+      }
+      finish(false);
+    };
+    const onBody = (chunk: Buffer): void => {
+      hash.update(chunk);
+      bodyBytes += chunk.length;
+      lastByteAtMs = Date.now();
+      options.onProgress?.(bodyBytes);
+      if (bodyBytes >= expected) {
+        complete();
+        return;
+      }
+      const rate = options.bytesPerSecond;
+      if (rate !== undefined) {
+        const dueMs = startMs + (bodyBytes / rate) * 1000;
+        const waitMs = dueMs - Date.now();
+        if (waitMs > 0) {
+          socket.pause();
+          setTimeout(() => socket.resume(), waitMs);
+        }
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      if (head !== null) {
+        onBody(chunk);
+        return;
+      }
+      headBuffer = Buffer.concat([headBuffer ?? Buffer.alloc(0), chunk]);
+      const end = headBuffer.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      head = parseHead(headBuffer.toString('latin1', 0, end));
+      options.onHead?.(head);
+      expected = isHead || head.status === 304 ? 0 : Number(head.headers.get('content-length') ?? 0);
+      const rest = headBuffer.subarray(end + 4);
+      headBuffer = null;
+      if (expected === 0) complete();
+      else if (rest.length > 0) onBody(rest);
+    };
+    const onClose = (): void => {
+      if (head !== null && bodyBytes >= expected) finish(true);
+      else if (!done) {
+        done = true;
+        reject(new Error(`connection closed after ${bodyBytes} of ${expected} body bytes`));
+      }
+    };
+    const onError = (): void => undefined; // 'close' follows
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    socket.on('end', () => {
+      if (head !== null && bodyBytes >= expected) {
+        socket.end();
+      }
+    });
+  });
+}
+
+/** Opens a connection, sends one GET and reads the whole response. */
+export async function download(port: number, path: string, options: DownloadOptions = {}): Promise<Download> {
+  const socket = await connectTo(port);
+  const response = readResponse(socket, options);
+  socket.write(requestText(path, options));
+  try {
+    return await response;
+  } finally {
+    socket.end();
+  }
+}

@@ -1,0 +1,141 @@
+/** Drain policies for newcomers, readiness, drain delay, pid files and `ebb stop`. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
+import { download } from '../helpers/http-client.js';
+import { adminFetch, adminPortOf } from '../helpers/admin.js';
+
+after(stopAll);
+
+const root = await makeTempDir();
+after(root.remove);
+const big = await writeRandomFile(root.path, 'big.iso', 8 * 1024 * 1024);
+const docs = await makeTempDir('ebb-www-');
+after(docs.remove);
+const small = await writeRandomFile(docs.path, 'small.bin', 2048);
+
+const base = (...extra: string[]): string[] => ['--listen', '127.0.0.1:0', '--access-log', 'off', ...extra];
+
+function inFlight(port: number, rate: number) {
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const result = download(port, `/${big.name}`, { bytesPerSecond: rate, onHead: () => headSeen() });
+  return { gotHead, result };
+}
+
+test('--drain-new 503: newcomers get 503 + Retry-After + Connection: close until the last download ends', async () => {
+  const server = await startEbb([...base('--drain-new', '503', '--admin', '127.0.0.1:0'), root.path]);
+  const admin = adminPortOf(server.stderr.lines);
+  assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 200);
+  const slow = inFlight(server.port, 3_000_000);
+  await slow.gotHead;
+  server.child.kill('SIGINT');
+  await server.stderr.waitFor(/draining/);
+  assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 503);
+  const newcomer = await download(server.port, '/small.bin');
+  assert.equal(newcomer.status, 503);
+  assert.equal(newcomer.headers.get('retry-after'), '60');
+  assert.equal(newcomer.headers.get('connection'), 'close');
+  assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('--drain-new redirect=URL: newcomers are sent to the peer mirror with path and query kept', async () => {
+  const server = await startEbb([...base('--drain-new', 'redirect=http://peer.example.org/mirror/'), root.path]);
+  const slow = inFlight(server.port, 3_000_000);
+  await slow.gotHead;
+  server.child.kill('SIGINT');
+  await server.stderr.waitFor(/draining/);
+  const newcomer = await download(server.port, '/debian/x.iso?a=1');
+  assert.equal(newcomer.status, 302);
+  assert.equal(newcomer.headers.get('location'), 'http://peer.example.org/mirror/debian/x.iso?a=1');
+  assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('--drain-delay: /ready turns 503 at once while the listener keeps serving for the delay', async () => {
+  const server = await startEbb([...base('--drain-delay', '1s', '--admin', '127.0.0.1:0'), docs.path]);
+  const admin = adminPortOf(server.stderr.lines);
+  const drain = await adminFetch(admin, 'POST', '/drain');
+  assert.equal(drain.status, 202);
+  assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 503);
+  const during = await download(server.port, '/small.bin');
+  assert.equal(during.status, 200);
+  assert.equal(during.sha256, small.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('pid file: written once bound, a live ebb refuses a second start, a stale one is replaced, removed on exit', async () => {
+  const dir = await makeTempDir('ebb-pid-');
+  after(dir.remove);
+  const pidFile = join(dir.path, 'ebb.pid');
+  // Stale: a pid that is certainly not an ebb (this test runner's own parent shell is not; use pid 1... or a dead one).
+  const dead = spawn(process.execPath, ['-e', '0']);
+  await once(dead, 'exit');
+  await writeFile(pidFile, `${dead.pid}\n`);
+  const server = await startEbb([...base('--pid-file', pidFile), docs.path]);
+  assert.equal((await readFile(pidFile, 'utf8')).trim(), String(server.pid));
+  await access(join(dir.path, 'ebb.sock'));
+
+  const second = spawnEbb(['serve', ...base('--pid-file', pidFile), docs.path]);
+  const refused = await second.exited;
+  assert.equal(refused.code, 1);
+  assert.match(second.stderr.text(), /names a running ebb \(pid \d+\)/);
+
+  server.child.kill('SIGINT');
+  assert.equal((await server.exited).code, 0);
+  await assert.rejects(access(pidFile), /ENOENT/);
+  await assert.rejects(access(join(dir.path, 'ebb.sock')), /ENOENT/);
+});
+
+test('ebb stop follows a live drain through the admin socket and returns the drain status', async () => {
+  const dir = await makeTempDir('ebb-stop-');
+  after(dir.remove);
+  const pidFile = join(dir.path, 'ebb.pid');
+  const server = await startEbb([...base('--pid-file', pidFile), root.path]);
+  const slow = inFlight(server.port, 2_000_000);
+  await slow.gotHead;
+  const stop = spawnEbb(['stop', '--pid-file', pidFile]);
+  const stopExit = await stop.exited;
+  const serverExit = await server.exited;
+  assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal(stopExit.code, 0, stop.stdout.text() + stop.stderr.text());
+  assert.equal(serverExit.code, 0);
+  assert.match(stop.stdout.text(), /ebb exited after [\d.]+ s: 1 downloads completed/);
+});
+
+test('ebb stop refuses to signal a stale pid file and reports a missing one', async () => {
+  const dir = await makeTempDir('ebb-stale-');
+  after(dir.remove);
+  const pidFile = join(dir.path, 'ebb.pid');
+  // A live process that is not ebb: ebb stop must not signal it.
+  const bystander = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  after(() => void bystander.kill('SIGKILL'));
+  await writeFile(pidFile, `${bystander.pid}\n`);
+  const stale = spawnEbb(['stop', '--pid-file', pidFile]);
+  assert.equal((await stale.exited).code, 4);
+  assert.match(stale.stderr.text(), /is stale: pid \d+ is not a running ebb server \(nothing was signalled\)/);
+  assert.equal(bystander.exitCode, null, 'the bystander must still be running');
+
+  const missing = spawnEbb(['stop', '--pid-file', join(dir.path, 'none.pid')]);
+  assert.equal((await missing.exited).code, 4);
+  assert.match(missing.stderr.text(), /no ebb is running: pid file .* is missing/);
+});
+
+test('the seed one-liner: kill -INT $(cat ebb.pid) drains and exits', async () => {
+  const dir = await makeTempDir('ebb-seed-');
+  after(dir.remove);
+  const pidFile = join(dir.path, 'ebb.pid');
+  const server = await startEbb([...base('--pid-file', pidFile), root.path]);
+  const slow = inFlight(server.port, 3_000_000);
+  await slow.gotHead;
+  const kill = spawn('/bin/sh', ['-c', `/bin/kill -INT $(cat ${pidFile})`]);
+  assert.equal((await once(kill, 'exit'))[0], 0);
+  assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});

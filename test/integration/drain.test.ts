@@ -1,0 +1,194 @@
+/**
+ * The drain contract (DESIGN.md), against the real server process: real signals, real slow
+ * clients on 127.0.0.1, sha256 of every download checked.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { startEbb, stopAll } from '../helpers/ebb-process.js';
+import { makeTempDir, writeRandomFile, type Fixture } from '../helpers/fixtures.js';
+import { connectTo, download, readResponse, requestText, type Download } from '../helpers/http-client.js';
+
+after(stopAll);
+
+const root = await makeTempDir();
+after(root.remove);
+// Bigger than what loopback socket buffers can absorb, so downloads are truly in flight.
+const big: Fixture = await writeRandomFile(root.path, 'big.iso', 12 * 1024 * 1024);
+const small: Fixture = await writeRandomFile(root.path, 'small.bin', 1024);
+
+const serveArgs = (...extra: string[]): string[] => [
+  '--listen',
+  '127.0.0.1:0',
+  '--access-log',
+  'off',
+  ...extra,
+  root.path,
+];
+
+/** Resolves with the ms from now until a connect to `port` is refused. */
+async function timeUntilRefused(port: number, limitMs: number): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < limitMs) {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const [event] = await Promise.race([once(socket, 'connect').then(() => ['connect']), once(socket, 'error').then(() => ['error'])]);
+    socket.destroy();
+    if (event === 'error') return Date.now() - start;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`connections still accepted ${limitMs} ms after the drain began`);
+}
+
+
+test('SIGINT: 20 slow downloads in flight all finish intact; new connects refused fast; exit follows the last byte', async () => {
+  const server = await startEbb(serveArgs());
+  const rates = Array.from({ length: 20 }, (_, i) => 1_500_000 + i * 100_000);
+  let started = 0;
+  let allStarted!: () => void;
+  const inFlight = new Promise<void>((resolve) => (allStarted = resolve));
+  const downloads = rates.map((rate) => {
+    let counted = false;
+    return download(server.port, `/${big.name}`, {
+      bytesPerSecond: rate,
+      onProgress: (bytes) => {
+        if (!counted && bytes >= 1024 * 1024) {
+          counted = true;
+          if (++started === rates.length) allStarted();
+        }
+      },
+    });
+  });
+  await inFlight;
+  server.child.kill('SIGINT');
+  const refusedAfterMs = await timeUntilRefused(server.port, 1000);
+  const results: Download[] = await Promise.all(downloads);
+  const exit = await server.exited;
+  const exitAtMs = Date.now();
+  for (const result of results) {
+    assert.equal(result.status, 200);
+    assert.equal(result.bodyBytes, big.size);
+    assert.equal(result.sha256, big.sha256);
+  }
+  const lastByteAtMs = Math.max(...results.map((r) => r.lastByteAtMs));
+  assert.equal(exit.code, 0);
+  assert.ok(refusedAfterMs < 1000, `refused after ${refusedAfterMs} ms`);
+  assert.ok(exitAtMs >= lastByteAtMs, 'the server exited before the last client had its last byte');
+  assert.ok(exitAtMs - lastByteAtMs < 1000, `exit ${exitAtMs - lastByteAtMs} ms after the last byte`);
+  assert.match(server.stderr.text(), /drain finished in .*20 downloads completed.* 0 cut/);
+  console.log(
+    `# refuse latency ${refusedAfterMs} ms; exit ${exitAtMs - lastByteAtMs} ms after the last client's last byte`,
+  );
+});
+
+test('idle keep-alive connections: a request inside the last-request window is answered with Connection: close, then idle ones close', async () => {
+  const server = await startEbb(serveArgs('--last-request-window', '1s'));
+  const racer = await connectTo(server.port);
+  const first = readResponse(racer);
+  racer.write(requestText(`/${small.name}`));
+  assert.equal((await first).headers.get('connection'), undefined);
+  const idle = await connectTo(server.port);
+  const idleClosed = once(idle, 'close');
+  const idleFirst = readResponse(idle);
+  idle.write(requestText(`/${small.name}`));
+  await idleFirst;
+
+  const drainAtMs = Date.now();
+  server.child.kill('SIGINT');
+  await server.stderr.waitFor(/draining \(SIGINT\)/);
+  const second = readResponse(racer);
+  racer.write(requestText(`/${small.name}`));
+  const answered = await second;
+  assert.equal(answered.status, 200);
+  assert.equal(answered.sha256, small.sha256);
+  assert.equal(answered.headers.get('connection'), 'close');
+  assert.equal(answered.closedByServer, true);
+
+  await idleClosed;
+  const idleCloseMs = Date.now() - drainAtMs;
+  assert.ok(idleCloseMs >= 900 && idleCloseMs < 2000, `idle connection closed after ${idleCloseMs} ms`);
+  assert.equal((await server.exited).code, 0);
+  console.log(`# idle keep-alive closed ${idleCloseMs} ms after SIGINT (window 1 s)`);
+});
+
+test('a keep-alive connection whose download was in flight is closed right after it; pipelined requests are not started', async () => {
+  const server = await startEbb(serveArgs());
+  const socket = await connectTo(server.port);
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const response = readResponse(socket, { bytesPerSecond: 4_000_000, onHead: () => headSeen() });
+  // Two pipelined requests: the second must not be started once the drain has begun.
+  socket.write(requestText(`/${big.name}`) + requestText(`/${small.name}`));
+  await gotHead;
+  server.child.kill('SIGINT');
+  const result = await response;
+  assert.equal(result.sha256, big.sha256);
+  assert.equal(result.closedByServer, true);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('SIGQUIT drains like SIGINT; a repeated SIGINT reports progress instead of escalating', async () => {
+  const server = await startEbb(serveArgs());
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const slow = download(server.port, `/${big.name}`, { bytesPerSecond: 3_000_000, onHead: () => headSeen() });
+  await gotHead;
+  server.child.kill('SIGQUIT');
+  await server.stderr.waitFor(/draining \(SIGQUIT\)/);
+  server.child.kill('SIGINT');
+  await server.stderr.waitFor(/drain in progress: /);
+  const result = await slow;
+  assert.equal(result.sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('a stalled client is cut by the write-idle timeout while the drain goes on, and logged', async () => {
+  const server = await startEbb(serveArgs('--write-idle-timeout', '2s'));
+  const stalled = await connectTo(server.port);
+  stalled.on('error', () => undefined);
+  let stalledHead!: () => void;
+  const stalledGotHead = new Promise<void>((resolve) => (stalledHead = resolve));
+  stalled.once('data', () => {
+    stalled.pause(); // never reads again
+    stalledHead();
+  });
+  stalled.write(requestText(`/${big.name}`));
+  await stalledGotHead;
+  const slow = download(server.port, `/${big.name}`, { bytesPerSecond: 2_000_000 });
+  server.child.kill('SIGINT');
+  const result = await slow;
+  assert.equal(result.sha256, big.sha256);
+  const exit = await server.exited;
+  assert.equal(exit.code, 0, 'a stalled client cut by the timeout does not make the drain a cut one');
+  assert.match(server.stderr.text(), /cut \(timeout\): 127\.0\.0\.1:\d+ \/big\.iso after \d+ of 12582912 bytes/);
+  stalled.destroy();
+});
+
+test('the drain deadline cuts what remains, logs each cut download, and exits 3', async () => {
+  const server = await startEbb(serveArgs('--drain-timeout', '1s'));
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const slow = download(server.port, `/${big.name}`, { bytesPerSecond: 500_000, onHead: () => headSeen() });
+  await gotHead;
+  server.child.kill('SIGINT');
+  await assert.rejects(slow, /connection closed after/);
+  const exit = await server.exited;
+  assert.equal(exit.code, 3);
+  assert.match(server.stderr.text(), /cut \(deadline\): 127\.0\.0\.1:\d+ \/big\.iso after \d+ of 12582912 bytes/);
+  assert.match(server.stderr.text(), /drain finished in .* 1 cut; exit status 3/);
+});
+
+test('SIGTERM stops at once: downloads cut and logged, exit 3', async () => {
+  const server = await startEbb(serveArgs());
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const slow = download(server.port, `/${big.name}`, { bytesPerSecond: 500_000, onHead: () => headSeen() });
+  await gotHead;
+  const termAtMs = Date.now();
+  server.child.kill('SIGTERM');
+  await assert.rejects(slow, /connection closed after/);
+  const exit = await server.exited;
+  assert.equal(exit.code, 3);
+  assert.ok(Date.now() - termAtMs < 1000);
+  assert.match(server.stderr.text(), /cut \(stopped\): 127\.0\.0\.1:\d+ \/big\.iso/);
+});
