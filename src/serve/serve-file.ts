@@ -1,0 +1,83 @@
+/**
+ * Serve an open regular file: preconditions, then If-Range and Range, decided by a pure
+ * function; the descriptor goes to the reply or is closed here, on every path.
+ */
+import type { ParsedRequest, Reply } from '../http/types.js';
+import { headerValue } from '../http/types.js';
+import { contentTypeFor } from './content-type.js';
+import { newBoundary } from './multipart.js';
+import { closeFd, type OpenedFile } from './open-file.js';
+import type { Outcome, ServedFile } from './outcome.js';
+import { evaluatePreconditions, isRangeFresh, type Conditionals } from './preconditions.js';
+import { replyFor } from './replies.js';
+import { selectRanges } from './select-ranges.js';
+import { validatorsFor } from './validators.js';
+
+export interface FileConditions extends Conditionals {
+  readonly ifRange: string | undefined;
+  readonly range: string | undefined;
+}
+
+export function readFileConditions(request: ParsedRequest): FileConditions {
+  return {
+    ifMatch: headerValue(request, 'if-match'),
+    ifNoneMatch: headerValue(request, 'if-none-match'),
+    ifModifiedSince: headerValue(request, 'if-modified-since'),
+    ifUnmodifiedSince: headerValue(request, 'if-unmodified-since'),
+    ifRange: headerValue(request, 'if-range'),
+    range: headerValue(request, 'range'),
+  };
+}
+
+export async function sendFile(
+  opened: OpenedFile,
+  fileName: string,
+  conditions: FileConditions,
+  cacheControl: string | null,
+): Promise<Reply> {
+  let handedOver = false;
+  try {
+    const outcome = decideFileOutcome(opened, fileName, conditions, newBoundary);
+    const reply = replyFor(outcome, cacheControl);
+    handedOver = reply.fd === opened.fd;
+    return reply;
+  } finally {
+    if (!handedOver) await closeFd(opened.fd);
+  }
+}
+
+/** HEAD gets exactly what GET would, Range included (the wire just sends no body). */
+export function decideFileOutcome(
+  opened: OpenedFile,
+  fileName: string,
+  conditions: FileConditions,
+  makeBoundary: () => string,
+): Outcome {
+  const validators = validatorsFor(opened.sizeBytes, opened.mtimeMs);
+  const { fd, sizeBytes } = opened;
+  const file: ServedFile = { fd, sizeBytes, contentType: contentTypeFor(fileName), validators };
+  switch (evaluatePreconditions(conditions, validators)) {
+    case 'failed':
+      return { kind: 'precondition-failed' };
+    case 'not-modified':
+      return { kind: 'not-modified', validators };
+    case 'proceed':
+      break;
+  }
+  const rangeHeader = conditions.range;
+  if (rangeHeader === undefined || !isRangeFresh(conditions.ifRange, validators)) {
+    return { kind: 'file', file };
+  }
+  const selection = selectRanges(sizeBytes, rangeHeader);
+  switch (selection.kind) {
+    case 'full':
+      return { kind: 'file', file };
+    case 'unsatisfiable':
+      return { kind: 'range-not-satisfiable', sizeBytes };
+    case 'ranges': {
+      const { ranges } = selection;
+      if (ranges.length === 1) return { kind: 'partial', file, range: ranges[0], rangeHeader };
+      return { kind: 'multipart', file, ranges, boundary: makeBoundary(), rangeHeader };
+    }
+  }
+}
