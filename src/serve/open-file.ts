@@ -28,8 +28,7 @@ const fstatFd = promisify(fstat);
 const closeFdOrThrow = promisify(close);
 
 export const openFile: OpenFile = async (fsPath, { noFollow }) => {
-  const flags =
-    constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
   let fd: number;
   try {
     fd = await openFd(fsPath, flags);

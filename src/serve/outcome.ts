@@ -34,4 +34,3 @@ export type Outcome =
       readonly rangeHeader: string;
     }
   | { readonly kind: 'listing'; readonly html: string };
-

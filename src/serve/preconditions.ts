@@ -43,7 +43,9 @@ export function isRangeFresh(ifRange: string | undefined, validators: Validators
   const value = ifRange.trim();
   if (value.startsWith('"') || value.startsWith('W/')) {
     const tags = parseEntityTags(value);
-    return tags !== '*' && tags.length === 1 && tags.some((t) => matchesStrongly(t, validators.etag));
+    return (
+      tags !== '*' && tags.length === 1 && tags.some((t) => matchesStrongly(t, validators.etag))
+    );
   }
   return parseHttpDate(value) === validators.lastModifiedSeconds;
 }

@@ -62,7 +62,12 @@ async function readEntry(
     }
     const target = link.isSymbolicLink() ? await stat(entryPath) : link;
     if (!target.isFile() && !target.isDirectory()) return null;
-    return { name, isDirectory: target.isDirectory(), sizeBytes: target.size, mtimeMs: target.mtimeMs };
+    return {
+      name,
+      isDirectory: target.isDirectory(),
+      sizeBytes: target.size,
+      mtimeMs: target.mtimeMs,
+    };
   } catch {
     return null; // vanished, broken link, or unreadable: not reachable either
   }

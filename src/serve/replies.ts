@@ -62,8 +62,21 @@ export function replyFor(outcome: Outcome, cacheControl: string | null): Reply {
     }
     case 'multipart': {
       const { file } = outcome;
-      const multi = buildMultipart(outcome.ranges, file.sizeBytes, file.contentType, outcome.boundary);
-      const reply = fileReply(206, file, multi.contentType, multi.lengthBytes, [], multi.body, caching);
+      const multi = buildMultipart(
+        outcome.ranges,
+        file.sizeBytes,
+        file.contentType,
+        outcome.boundary,
+      );
+      const reply = fileReply(
+        206,
+        file,
+        multi.contentType,
+        multi.lengthBytes,
+        [],
+        multi.body,
+        caching,
+      );
       return { ...reply, range: outcome.rangeHeader };
     }
   }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentTypeFor } from '../../../src/serve/content-type.js';
 
-describe('contentTypeFor', () => {
+void describe('contentTypeFor', () => {
   const cases: Array<[string, string]> = [
     ['debian-12.iso', 'application/x-iso9660-image'],
     ['DEBIAN.ISO', 'application/x-iso9660-image'],
@@ -21,5 +21,5 @@ describe('contentTypeFor', () => {
     ['x.unknownext', 'application/octet-stream'],
     ['x.sha256', 'application/octet-stream'],
   ];
-  for (const [name, type] of cases) it(name, () => assert.equal(contentTypeFor(name), type));
+  for (const [name, type] of cases) void it(name, () => assert.equal(contentTypeFor(name), type));
 });

@@ -10,9 +10,14 @@ const file = (name: string, sizeBytes = 1): ListingEntry => ({
   sizeBytes,
   mtimeMs: MTIME,
 });
-const dir = (name: string): ListingEntry => ({ name, isDirectory: true, sizeBytes: 4096, mtimeMs: MTIME });
+const dir = (name: string): ListingEntry => ({
+  name,
+  isDirectory: true,
+  sizeBytes: 4096,
+  mtimeMs: MTIME,
+});
 
-describe('renderListing', () => {
+void describe('renderListing', () => {
   const cases: Array<[string, ListingEntry, string, string]> = [
     [
       'script name',
@@ -21,14 +26,29 @@ describe('renderListing', () => {
       '>&lt;script&gt;alert(1)&lt;/script&gt;</a>',
     ],
     ['amp and quote', file('a&b"c'), 'href="a%26b%22c"', '>a&amp;b&quot;c</a>'],
-    ["single quote", file("it's"), 'href="it&#39;s"', '>it&#39;s</a>'],
-    ['space and unicode', file('café menu.txt'), 'href="caf%C3%A9%20menu.txt"', '>café menu.txt</a>'],
+    ['single quote', file("it's"), 'href="it&#39;s"', '>it&#39;s</a>'],
+    [
+      'space and unicode',
+      file('café menu.txt'),
+      'href="caf%C3%A9%20menu.txt"',
+      '>café menu.txt</a>',
+    ],
     ['hash and question mark', file('a#b?c'), 'href="a%23b%3Fc"', '>a#b?c</a>'],
-    ['colon cannot become a scheme', file('javascript:alert(1)'), 'href="javascript%3Aalert(1)"', ''],
-    ['directory gets a slash', dir('sub <dir>'), 'href="sub%20%3Cdir%3E/"', '>sub &lt;dir&gt;/</a>'],
+    [
+      'colon cannot become a scheme',
+      file('javascript:alert(1)'),
+      'href="javascript%3Aalert(1)"',
+      '',
+    ],
+    [
+      'directory gets a slash',
+      dir('sub <dir>'),
+      'href="sub%20%3Cdir%3E/"',
+      '>sub &lt;dir&gt;/</a>',
+    ],
   ];
   for (const [name, entry, href, label] of cases) {
-    it(`escapes ${name}`, () => {
+    void it(`escapes ${name}`, () => {
       const html = renderListing('/pub/', [entry]);
       assert.ok(html.includes(href), html);
       assert.ok(html.includes(label), html);
@@ -36,27 +56,28 @@ describe('renderListing', () => {
     });
   }
 
-  it('escapes the title path', () => {
+  void it('escapes the title path', () => {
     const html = renderListing('/<b>&/', []);
     assert.ok(html.includes('<title>Index of /&lt;b&gt;&amp;/</title>'));
   });
 
-  it('links the parent except at the root', () => {
+  void it('links the parent except at the root', () => {
     assert.ok(renderListing('/pub/', []).includes('<a href="../">../</a>'));
     assert.ok(!renderListing('/', []).includes('href="../"'));
   });
 
-  it('shows size in bytes, "-" for directories, and UTC minutes', () => {
+  void it('shows size in bytes, "-" for directories, and UTC minutes', () => {
     const html = renderListing('/', [file('x.iso', 1234567890), dir('d')]);
     assert.ok(html.includes('<td>1234567890</td><td>2024-01-02 03:04</td>'));
     assert.ok(html.includes('<td>-</td><td>2024-01-02 03:04</td>'));
   });
 
-  it('declares UTF-8', () => assert.ok(renderListing('/', []).includes('<meta charset="utf-8">')));
+  void it('declares UTF-8', () =>
+    assert.ok(renderListing('/', []).includes('<meta charset="utf-8">')));
 });
 
-describe('sortEntries', () => {
-  it('puts directories first, then files, each by name', () => {
+void describe('sortEntries', () => {
+  void it('puts directories first, then files, each by name', () => {
     const sorted = sortEntries([file('b'), dir('z'), file('B'), dir('a'), file('a'), file('é')]);
     assert.deepEqual(
       sorted.map((e) => e.name),
@@ -65,11 +86,11 @@ describe('sortEntries', () => {
   });
 });
 
-describe('formatListingTime', () => {
+void describe('formatListingTime', () => {
   const cases: Array<[number, string]> = [
     [0, '1970-01-01 00:00'],
     [MTIME, '2024-01-02 03:04'],
     [Date.UTC(1999, 11, 31, 23, 59, 59, 999), '1999-12-31 23:59'],
   ];
-  for (const [ms, text] of cases) it(text, () => assert.equal(formatListingTime(ms), text));
+  for (const [ms, text] of cases) void it(text, () => assert.equal(formatListingTime(ms), text));
 });

@@ -12,14 +12,33 @@ function render(body: readonly BodySegment[]): string {
   ).toString('latin1');
 }
 
-describe('buildMultipart', () => {
+void describe('buildMultipart', () => {
   const cases: Array<[string, Array<{ start: number; end: number }>]> = [
-    ['two ranges', [{ start: 0, end: 1 }, { start: 10, end: 12 }]],
-    ['out of order', [{ start: 30, end: 35 }, { start: 0, end: 0 }]],
-    ['three ranges incl. last byte', [{ start: 1, end: 1 }, { start: 5, end: 9 }, { start: 35, end: 35 }]],
+    [
+      'two ranges',
+      [
+        { start: 0, end: 1 },
+        { start: 10, end: 12 },
+      ],
+    ],
+    [
+      'out of order',
+      [
+        { start: 30, end: 35 },
+        { start: 0, end: 0 },
+      ],
+    ],
+    [
+      'three ranges incl. last byte',
+      [
+        { start: 1, end: 1 },
+        { start: 5, end: 9 },
+        { start: 35, end: 35 },
+      ],
+    ],
   ];
   for (const [name, ranges] of cases) {
-    it(`${name}: Content-Length equals the sum of segments`, () => {
+    void it(`${name}: Content-Length equals the sum of segments`, () => {
       const multi = buildMultipart(ranges, FILE.length, 'text/plain; charset=utf-8', 'BOUND');
       assert.equal(multi.lengthBytes, Buffer.byteLength(render(multi.body), 'latin1'));
       const fileBytes = ranges.reduce((n, r) => n + r.end - r.start + 1, 0);
@@ -30,8 +49,11 @@ describe('buildMultipart', () => {
     });
   }
 
-  it('frames parts exactly', () => {
-    const ranges = [{ start: 0, end: 1 }, { start: 10, end: 12 }];
+  void it('frames parts exactly', () => {
+    const ranges = [
+      { start: 0, end: 1 },
+      { start: 10, end: 12 },
+    ];
     const multi = buildMultipart(ranges, FILE.length, 'application/x-iso9660-image', 'BOUND');
     assert.equal(multi.contentType, 'multipart/byteranges; boundary=BOUND');
     assert.equal(
@@ -48,7 +70,7 @@ describe('buildMultipart', () => {
     );
   });
 
-  it('makes a fresh boundary that is a valid token', () => {
+  void it('makes a fresh boundary that is a valid token', () => {
     const a = newBoundary();
     assert.match(a, /^[0-9A-Za-z-]{1,70}$/);
     assert.notEqual(a, newBoundary());

@@ -18,8 +18,8 @@ const LAST_MODIFIED = 'Sun, 06 Nov 1994 08:49:37 GMT';
 const EARLIER = 'Sun, 06 Nov 1994 08:49:36 GMT';
 const LATER = 'Sun, 06 Nov 1994 08:49:38 GMT';
 
-describe('validators', () => {
-  it('derive a strong ETag from mtime and size only', () => {
+void describe('validators', () => {
+  void it('derive a strong ETag from mtime and size only', () => {
     assert.equal(ETAG, `"${Math.floor(MTIME_MS).toString(16)}-1000"`);
     assert.equal(validators.lastModifiedSeconds, 784111777);
     assert.equal(validatorsFor(4096, MTIME_MS).etag, ETAG);
@@ -28,7 +28,7 @@ describe('validators', () => {
   });
 });
 
-describe('HTTP-date', () => {
+void describe('HTTP-date', () => {
   const cases: Array<[string, number | null]> = [
     [LAST_MODIFIED, 784111777],
     ['Sunday, 06-Nov-94 08:49:37 GMT', 784111777],
@@ -42,29 +42,41 @@ describe('HTTP-date', () => {
     ['', null],
   ];
   for (const [text, expected] of cases) {
-    it(`parses ${JSON.stringify(text)}`, () => assert.equal(parseHttpDate(text), expected));
+    void it(`parses ${JSON.stringify(text)}`, () => assert.equal(parseHttpDate(text), expected));
   }
-  it('formats IMF-fixdate', () => assert.equal(formatHttpDate(784111777), LAST_MODIFIED));
+  void it('formats IMF-fixdate', () => assert.equal(formatHttpDate(784111777), LAST_MODIFIED));
 });
 
-describe('parseEntityTags', () => {
+void describe('parseEntityTags', () => {
   const cases: Array<[string, ReturnType<typeof parseEntityTags>]> = [
     ['*', '*'],
     [' * ', '*'],
     ['"a"', [{ weak: false, opaque: '"a"' }]],
-    ['W/"a", "b"', [{ weak: true, opaque: '"a"' }, { weak: false, opaque: '"b"' }]],
-    ['"a",,"b"', [{ weak: false, opaque: '"a"' }, { weak: false, opaque: '"b"' }]],
+    [
+      'W/"a", "b"',
+      [
+        { weak: true, opaque: '"a"' },
+        { weak: false, opaque: '"b"' },
+      ],
+    ],
+    [
+      '"a",,"b"',
+      [
+        { weak: false, opaque: '"a"' },
+        { weak: false, opaque: '"b"' },
+      ],
+    ],
     ['""', [{ weak: false, opaque: '""' }]],
     ['a', []],
     ['"a", b, "c"', [{ weak: false, opaque: '"a"' }]],
     ['"unterminated', []],
   ];
   for (const [text, expected] of cases) {
-    it(JSON.stringify(text), () => assert.deepEqual(parseEntityTags(text), expected));
+    void it(JSON.stringify(text), () => assert.deepEqual(parseEntityTags(text), expected));
   }
 });
 
-describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
+void describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
   const none: Conditionals = {
     ifMatch: undefined,
     ifNoneMatch: undefined,
@@ -110,7 +122,9 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
     ['412 from date beats 304', { ifUnmodifiedSince: EARLIER, ifNoneMatch: ETAG }, 'failed'],
   ];
   for (const [name, given, expected] of cases) {
-    it(name, () => assert.equal(evaluatePreconditions({ ...none, ...given }, validators), expected));
+    void it(name, () =>
+      assert.equal(evaluatePreconditions({ ...none, ...given }, validators), expected),
+    );
   }
 
   const withoutValidators: Array<[Partial<Conditionals>, PreconditionResult]> = [
@@ -122,12 +136,12 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
     [{ ifModifiedSince: LATER }, 'proceed'],
   ];
   for (const [given, expected] of withoutValidators) {
-    it(`without validators: ${JSON.stringify(given)}`, () =>
+    void it(`without validators: ${JSON.stringify(given)}`, () =>
       assert.equal(evaluatePreconditions({ ...none, ...given }, null), expected));
   }
 });
 
-describe('isRangeFresh (If-Range)', () => {
+void describe('isRangeFresh (If-Range)', () => {
   const cases: Array<[string | undefined, boolean]> = [
     [undefined, true],
     [ETAG, true],
@@ -141,7 +155,7 @@ describe('isRangeFresh (If-Range)', () => {
     ['not a date', false],
   ];
   for (const [ifRange, expected] of cases) {
-    it(String(ifRange), () => assert.equal(isRangeFresh(ifRange, validators), expected));
+    void it(String(ifRange), () => assert.equal(isRangeFresh(ifRange, validators), expected));
   }
-  it('never fresh without validators', () => assert.equal(isRangeFresh('"x"', null), false));
+  void it('never fresh without validators', () => assert.equal(isRangeFresh('"x"', null), false));
 });

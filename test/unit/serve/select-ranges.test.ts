@@ -12,7 +12,7 @@ const ranges = (...pairs: Array<[number, number]>): RangeSelection => {
 const many = (count: number, stride: number): string =>
   'bytes=' + Array.from({ length: count }, (_, i) => `${i * stride}-${i * stride}`).join(',');
 
-describe('selectRanges (file of 1000 bytes)', () => {
+void describe('selectRanges (file of 1000 bytes)', () => {
   const cases: Array<[string, string | undefined, RangeSelection]> = [
     ['no header', undefined, FULL],
     ['first byte', 'bytes=0-0', ranges([0, 0])],
@@ -54,14 +54,18 @@ describe('selectRanges (file of 1000 bytes)', () => {
       ranges(...Array.from({ length: MAX_RANGES }, (_, i): [number, number] => [i * 10, i * 10])),
     ],
     [`${MAX_RANGES + 1} disjoint ranges`, many(MAX_RANGES + 1, 10), FULL],
-    ['1000 overlapping ranges coalesce', 'bytes=' + Array(1000).fill('0-999').join(','), ranges([0, 999])],
+    [
+      '1000 overlapping ranges coalesce',
+      'bytes=' + Array(1000).fill('0-999').join(','),
+      ranges([0, 999]),
+    ],
     ['100 adjacent ranges coalesce', many(100, 1), ranges([0, 99])],
   ];
   for (const [name, header, expected] of cases) {
-    it(name, () => assert.deepEqual(selectRanges(1000, header), expected));
+    void it(name, () => assert.deepEqual(selectRanges(1000, header), expected));
   }
 
-  it('ignores Range on an empty file', () => {
+  void it('ignores Range on an empty file', () => {
     assert.deepEqual(selectRanges(0, 'bytes=0-'), FULL);
     assert.deepEqual(selectRanges(0, 'bytes=-5'), FULL);
   });
