@@ -1,0 +1,83 @@
+/**
+ * The command line of `npm run bench -- [flags]`, and the durations and counts each flag implies.
+ */
+import { parseArgs } from 'node:util';
+
+export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status'] as const;
+export type SectionName = (typeof SECTION_NAMES)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly servers: readonly ServerName[];
+  readonly skip: ReadonlySet<SectionName>;
+  readonly wrkDurationS: number;
+  readonly wrkWarmupS: number;
+  readonly wrkConnections: number;
+  /** Slow-client counts; the last one is the large run (one round only). */
+  readonly slowCounts: readonly number[];
+  readonly slowHoldS: number;
+  readonly slowRateBytesPerS: number;
+  readonly slowRcvbufBytes: number;
+  /** Also run the Node peers in the smallest slow-client run. */
+  readonly slowPeers: boolean;
+  readonly largeClients: number;
+  readonly bigFileBytes: number;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb,nginx] [--skip slow,large]
+  --quick        one round, short durations, 200 slow clients: a smoke run (< 2 min)
+  --rounds N     interleaved rounds (default 3; --quick: 1)
+  --only LIST    servers to run: ${SERVER_NAMES.join(',')}
+  --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
+  --slow-peers   also hold the smallest slow-client run against express and fastify`;
+
+function parseList<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
+  const items = text.split(',').filter((item) => item !== '');
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: unknown "${item}" (one of ${allowed.join(', ')})`);
+    }
+  }
+  return items as T[];
+}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      skip: { type: 'string', default: '' },
+      'slow-peers': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(USAGE);
+  const quick = values.quick;
+  const rounds = values.rounds === undefined ? (quick ? 1 : 3) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds: not a count: ${values.rounds}`);
+  return {
+    quick,
+    rounds,
+    servers:
+      values.only === undefined ? SERVER_NAMES : parseList(values.only, SERVER_NAMES, '--only'),
+    skip: new Set(parseList(values.skip, SECTION_NAMES, '--skip')),
+    wrkDurationS: quick ? 2 : 5,
+    wrkWarmupS: 1,
+    wrkConnections: 50,
+    slowCounts: quick ? [200] : [1_000, 10_000],
+    slowHoldS: quick ? 12 : 30,
+    slowRateBytesPerS: 4096,
+    slowRcvbufBytes: 4096,
+    slowPeers: values['slow-peers'],
+    largeClients: 4,
+    bigFileBytes: 512 * 1024 * 1024,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * One server session each: start the server, take its figures, stop it. Each failure is noted
+ * and the suite goes on with the next measurement.
+ */
+import { FILES } from './docroot.js';
+import { figureIds, WRK_CASES, type LogMode } from './figures.js';
+import { measureLargeDownload } from './large-download.js';
+import type { BenchOptions } from './options.js';
+import type { Results } from './results.js';
+import { startServer, type LaunchInput, type RunningServer, type ServerSpec } from './servers.js';
+import { measureSlowClients } from './slow-clients.js';
+import { measureStatusMs } from './status-probe.js';
+import { measureWrk, type WrkSettings } from './wrk.js';
+
+export interface SessionContext {
+  readonly options: BenchOptions;
+  readonly results: Results;
+  readonly launch: Omit<LaunchInput, 'log' | 'maxConnections'>;
+}
+
+async function withServer(
+  spec: ServerSpec,
+  context: SessionContext,
+  log: LogMode,
+  maxConnections: number,
+  body: (server: RunningServer) => Promise<void>,
+): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer(spec, { ...context.launch, log, maxConnections });
+  } catch (error) {
+    context.results.note(`${spec.name}, log ${log}: ${String(error)}`);
+    return;
+  }
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function attempt(
+  context: SessionContext,
+  what: string,
+  measure: () => Promise<void>,
+): Promise<void> {
+  try {
+    await measure();
+  } catch (error) {
+    context.results.note(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function wrkSettings(options: BenchOptions): WrkSettings {
+  return {
+    connections: options.wrkConnections,
+    durationS: options.wrkDurationS,
+    warmupS: options.wrkWarmupS,
+  };
+}
+
+async function runWrkCase(
+  context: SessionContext,
+  server: RunningServer,
+  path: string,
+  figures: { rps: string; p99?: string },
+): Promise<void> {
+  const what = `${server.name} wrk ${path}`;
+  await attempt(context, what, async () => {
+    const result = await measureWrk(server.baseUrl + path, wrkSettings(context.options));
+    if (result.problems.length > 0) context.results.note(`${what}: ${result.problems.join('; ')}`);
+    context.results.add(figures.rps, server.name, result.requestsPerS);
+    if (figures.p99 !== undefined) context.results.add(figures.p99, server.name, result.p99Ms);
+  });
+}
+
+/** Request-rate figures with the given log mode; with log off also the listing and big file. */
+export async function runRequestSession(
+  spec: ServerSpec,
+  context: SessionContext,
+  log: LogMode,
+): Promise<void> {
+  const { options, results } = context;
+  await withServer(spec, context, log, 1024, async (server) => {
+    console.log(`bench: ${server.name} (pid ${server.pid}), access log ${log}`);
+    if (!options.skip.has('wrk')) {
+      for (const { key, path } of WRK_CASES) {
+        const figures = { rps: figureIds.rps(key, log), p99: figureIds.p99(key, log) };
+        await runWrkCase(context, server, path, figures);
+      }
+    }
+    if (log === 'on') return;
+    if (!options.skip.has('listing') && spec.hasListing) {
+      await runWrkCase(context, server, FILES.listing, { rps: figureIds.listingRps });
+    }
+    if (!options.skip.has('large')) {
+      await attempt(context, `${server.name} large download`, async () => {
+        const url = server.baseUrl + FILES.big;
+        const large = await measureLargeDownload(
+          url,
+          server.pid,
+          options.largeClients,
+          options.bigFileBytes,
+        );
+        results.add(figureIds.largeMBps, server.name, large.megabytesPerS);
+        results.add(figureIds.largeCpu, server.name, large.cpuSecondsPerGiB);
+      });
+    }
+  });
+}
+
+/** Slow clients against a freshly started server; ebb's /status is timed while they are held. */
+export async function runSlowSession(
+  spec: ServerSpec,
+  context: SessionContext,
+  count: number,
+  probeStatus: boolean,
+): Promise<void> {
+  const { options, results, launch } = context;
+  await withServer(spec, context, 'off', count + 1024, async (server) => {
+    console.log(`bench: ${server.name} (pid ${server.pid}), ${count} slow clients`);
+    const probe = async () => {
+      if (!probeStatus) return;
+      await attempt(context, `${server.name} /status`, async () => {
+        results.add(figureIds.statusMs(count), server.name, await measureStatusMs(server.adminUrl));
+      });
+    };
+    await attempt(context, `${server.name} ${count} slow clients`, async () => {
+      const slow = await measureSlowClients(
+        server.pid,
+        server.port,
+        {
+          count,
+          holdS: options.slowHoldS,
+          rateBytesPerS: options.slowRateBytesPerS,
+          rcvbufBytes: options.slowRcvbufBytes,
+          fdLimit: launch.fdLimit,
+        },
+        probe,
+      );
+      results.add(figureIds.slowRssPerConn(count), server.name, slow.rssPerConnBytes / 1024);
+      results.add(figureIds.slowRss(count), server.name, slow.rssBytes / 2 ** 20);
+      results.add(figureIds.slowCpu(count), server.name, slow.cpuPercent);
+      results.add(figureIds.slowAlive(count), server.name, slow.alive);
+      results.add(figureIds.slowProgressing(count), server.name, slow.progressing);
+      const errors = Object.entries(slow.errors);
+      console.log(
+        `bench:   connected ${slow.connected} in ${slow.connectS} s, alive ${slow.alive}, ` +
+          `progressing ${slow.progressing}, RSS ${(slow.rssBytes / 2 ** 20).toFixed(0)} MiB, ` +
+          `CPU ${slow.cpuPercent.toFixed(1)}%`,
+      );
+      if (errors.length > 0) {
+        results.note(
+          `${server.name} ${count} slow clients: ${errors.map((e) => e.join(' x')).join(', ')}`,
+        );
+      }
+    });
+  });
+}

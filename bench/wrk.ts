@@ -1,0 +1,51 @@
+/**
+ * Request rate and p99 latency with wrk over keep-alive connections, after a short warmup.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export interface WrkResult {
+  readonly requestsPerS: number;
+  readonly p99Ms: number;
+  /** Socket errors and non-2xx/3xx responses, as wrk printed them; empty when clean. */
+  readonly problems: readonly string[];
+}
+
+export interface WrkSettings {
+  readonly connections: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+}
+
+const LATENCY_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
+
+/** Parses wrk's `--latency` report. */
+export function parseWrk(text: string): WrkResult {
+  const rate = /^Requests\/sec:\s+([\d.]+)/m.exec(text);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\b/m.exec(text);
+  if (rate?.[1] === undefined || p99?.[1] === undefined || p99[2] === undefined) {
+    throw new Error(`unexpected wrk output:\n${text}`);
+  }
+  const problems = text
+    .split('\n')
+    .filter((line) => /Socket errors|Non-2xx or 3xx/.test(line))
+    .map((line) => line.trim());
+  return {
+    requestsPerS: Number(rate[1]),
+    p99Ms: Number(p99[1]) * (LATENCY_UNITS_MS[p99[2]] ?? Number.NaN),
+    problems,
+  };
+}
+
+async function runWrk(url: string, connections: number, durationS: number): Promise<string> {
+  const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', url];
+  const { stdout } = await execFileAsync('wrk', args, { timeout: (durationS + 30) * 1000 });
+  return stdout;
+}
+
+export async function measureWrk(url: string, settings: WrkSettings): Promise<WrkResult> {
+  await runWrk(url, settings.connections, settings.warmupS);
+  return parseWrk(await runWrk(url, settings.connections, settings.durationS));
+}
