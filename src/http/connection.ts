@@ -72,10 +72,13 @@ export class HttpConnection {
     this.closeRequested = true;
   }
 
-  /** Closes the connection if no request has begun on it. Returns whether it did. */
+  /**
+   * Ends the connection if no request has begun on it: half-closes and waits for the client, as
+   * after a last reply, since an idle connection may still have its last reply in the kernel.
+   */
   closeIfIdle(): boolean {
     if (this.phase !== 'idle') return false;
-    this.socket.destroy();
+    this.deliver();
     return true;
   }
 
@@ -178,7 +181,8 @@ export class HttpConnection {
       this.socket.destroy();
       return;
     }
-    if (this.closeAfterReply) {
+    // A drain may have begun while this reply was under way: start nothing more.
+    if (this.closeAfterReply || this.closeRequested) {
       this.deliver();
       return;
     }
@@ -227,15 +231,17 @@ export class HttpConnection {
     else this.socket.destroy();
   };
 
-  private readonly onClose = (): void => {
+  private readonly onClose = (hadError: boolean): void => {
     this.clearHeaderTimer();
     if (this.deliveryTimer !== null) clearTimeout(this.deliveryTimer);
     const sender = this.sender;
+    const delivery =
+      this.phase !== 'delivering' ? null : (this.cutReason ?? (hadError ? 'aborted' : 'complete'));
     this.phase = 'closed';
     // Without a sender, a handler still at work reports the outcome from writeReply.
     if (sender !== null) sender.abort(this.cutReason ?? 'aborted');
     this.observer.onPhase('closed');
-    this.observer.onClose();
+    this.observer.onClose(delivery);
   };
 
   private setPhase(phase: ConnectionPhase): void {

@@ -68,7 +68,11 @@ export interface ConnectionObserver {
   onBodyBytes(bytes: number): void;
   onResponseEnd(outcome: ResponseOutcome): void;
   onPhase(phase: ConnectionPhase): void;
-  onClose(): void;
+  /**
+   * The socket closed. `delivery` says how a connection that was delivering its last reply
+   * ended: `complete` when the client closed or acknowledged everything, else why it was cut.
+   */
+  onClose(delivery: ResponseOutcome | null): void;
 }
 
 /**

@@ -177,27 +177,45 @@ export class Lifecycle {
     });
   }
 
+  /** A reply cut while it was still being written. */
   private onResponseEnd(entry: ConnectionEntry, outcome: ResponseOutcome): void {
-    if (this.state.kind === 'serving') return;
-    if (outcome === 'complete') {
-      this.completedCount++;
-      this.completedBytes += entry.bytesSent;
-    } else if (CUT_REASONS.has(outcome)) {
-      const cut: CutDownload = {
-        client: `${entry.remoteAddress}:${entry.remotePort}`,
-        path: entry.request?.target ?? '-',
-        bytesSent: entry.bytesSent,
-        bytesDue: entry.bytesDue,
-        reason: outcome,
-      };
-      this.cut.push(cut);
-      this.say(
-        `cut (${cut.reason}): ${cut.client} ${cut.path} after ${cut.bytesSent} of ${cut.bytesDue} bytes`,
-      );
+    if (this.state.kind === 'serving' || !CUT_REASONS.has(outcome)) return;
+    this.recordCut(entry, outcome, entry.bytesSent);
+  }
+
+  private recordCut(entry: ConnectionEntry, reason: ResponseOutcome, bytesSent: number): void {
+    const cut: CutDownload = {
+      client: `${entry.remoteAddress}:${entry.remotePort}`,
+      path: entry.request?.target ?? '-',
+      bytesSent,
+      bytesDue: entry.bytesDue,
+      reason,
+    };
+    this.cut.push(cut);
+    this.say(
+      `cut (${reason}): ${cut.client} ${cut.path} after ${bytesSent} of ${cut.bytesDue} bytes`,
+    );
+  }
+
+  /**
+   * A download counts as completed when its connection closes after delivering it: the client
+   * has the bytes. One cut while its tail was still in the kernel is a cut like any other.
+   */
+  private countDelivery(entry: ConnectionEntry): void {
+    const delivery = entry.delivery;
+    if (delivery === null || entry.bytesDue === 0) return;
+    if (delivery === 'complete') {
+      if (entry.status >= 200 && entry.status < 300) {
+        this.completedCount++;
+        this.completedBytes += entry.bytesSent;
+      }
+    } else if (CUT_REASONS.has(delivery)) {
+      this.recordCut(entry, delivery, entry.bytesAcked);
     }
   }
 
   private onRemove(entry: ConnectionEntry): void {
+    if (this.state.kind !== 'serving') this.countDelivery(entry);
     if (!this.preDrain.has(entry)) return;
     this.preDrainLeft--;
     if (this.preDrainLeft === 0) {

@@ -49,7 +49,7 @@ export async function bindListeners(
   const failure = results.find((r) => r.status === 'rejected');
   if (failure !== undefined) {
     for (const server of servers) server.close();
-    throw (failure).reason;
+    throw failure.reason;
   }
   let closed = false;
   return {

@@ -45,6 +45,8 @@ export class ConnectionEntry implements ConnectionObserver {
   /** When the kernel was first seen holding nothing unacknowledged while delivering. */
   allAckedSinceMs = 0;
   inResponse = false;
+  /** How the delivery of the last reply ended, once the socket closed while delivering it. */
+  delivery: ResponseOutcome | null = null;
 
   constructor(
     id: number,
@@ -102,7 +104,8 @@ export class ConnectionEntry implements ConnectionObserver {
     this.phase = phase;
   }
 
-  onClose(): void {
+  onClose(delivery: ResponseOutcome | null): void {
+    this.delivery = delivery;
     this.registry.remove(this);
   }
 

@@ -39,7 +39,6 @@ export function formatClfDate(ms: number): string {
   );
 }
 
- 
 const UNSAFE = /[\x00-\x1f"\\\x7f-\xff]/g;
 
 export function escapeField(value: string): string {

@@ -81,15 +81,17 @@ export function spawnEbb(args: readonly string[], options: { cwd?: string } = {}
   });
   if (child.pid === undefined) throw new Error('ebb did not start');
   running.add(child);
-  const exited = once(child, 'exit').then(([code, signal]) => {
-    running.delete(child);
-    return { code, signal } as Exit;
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
   });
   return {
     child,
     pid: child.pid,
-    stdout: new LineFollower(child.stdout!),
-    stderr: new LineFollower(child.stderr!),
+    stdout: new LineFollower(child.stdout),
+    stderr: new LineFollower(child.stderr),
     exited,
   };
 }

@@ -15,7 +15,9 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export async function makeTempDir(prefix = 'ebb-test-'): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function makeTempDir(
+  prefix = 'ebb-test-',
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

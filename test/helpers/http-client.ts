@@ -18,6 +18,8 @@ export interface Download extends ResponseHead {
   readonly lastByteAtMs: number;
   /** Whether the server closed the connection after the response. */
   readonly closedByServer: boolean;
+  /** Bytes that arrived after this response's body (the start of another response). */
+  readonly extraBytes: number;
 }
 
 export interface DownloadOptions {
@@ -50,7 +52,8 @@ export function parseHead(text: string): ResponseHead {
 
 export function requestText(path: string, options: DownloadOptions = {}): string {
   let text = `${options.method ?? 'GET'} ${path} HTTP/1.1\r\nHost: ${options.host ?? 'test'}\r\n`;
-  for (const [name, value] of Object.entries(options.headers ?? {})) text += `${name}: ${value}\r\n`;
+  for (const [name, value] of Object.entries(options.headers ?? {}))
+    text += `${name}: ${value}\r\n`;
   return `${text}\r\n`;
 }
 
@@ -58,7 +61,10 @@ export function requestText(path: string, options: DownloadOptions = {}): string
  * Sends one request on `socket` and reads its response (Content-Length framed), throttled if
  * asked. Resolves when the body is complete and, if the server closes, after its close.
  */
-export function readResponse(socket: Socket, options: DownloadOptions & { method?: string } = {}): Promise<Download> {
+export function readResponse(
+  socket: Socket,
+  options: DownloadOptions & { method?: string } = {},
+): Promise<Download> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let headBuffer: Buffer | null = Buffer.alloc(0);
@@ -66,6 +72,7 @@ export function readResponse(socket: Socket, options: DownloadOptions & { method
     let expected = 0;
     let bodyBytes = 0;
     let lastByteAtMs = 0;
+    let extraBytes = 0;
     let done = false;
     const startMs = Date.now();
     const isHead = options.method === 'HEAD';
@@ -76,7 +83,14 @@ export function readResponse(socket: Socket, options: DownloadOptions & { method
       socket.off('data', onData);
       socket.off('close', onClose);
       socket.off('error', onError);
-      resolve({ ...head, bodyBytes, sha256: hash.digest('hex'), lastByteAtMs, closedByServer });
+      resolve({
+        ...head,
+        bodyBytes,
+        sha256: hash.digest('hex'),
+        lastByteAtMs,
+        closedByServer,
+        extraBytes,
+      });
     };
     const complete = (): void => {
       if (head?.headers.get('connection') === 'close') {
@@ -86,7 +100,10 @@ export function readResponse(socket: Socket, options: DownloadOptions & { method
       }
       finish(false);
     };
-    const onBody = (chunk: Buffer): void => {
+    const onBody = (data: Buffer): void => {
+      // Bytes past this response belong to the next one; a test counting them must see them.
+      const chunk = data.subarray(0, expected - bodyBytes);
+      extraBytes += data.length - chunk.length;
       hash.update(chunk);
       bodyBytes += chunk.length;
       lastByteAtMs = Date.now();
@@ -115,7 +132,8 @@ export function readResponse(socket: Socket, options: DownloadOptions & { method
       if (end === -1) return;
       head = parseHead(headBuffer.toString('latin1', 0, end));
       options.onHead?.(head);
-      expected = isHead || head.status === 304 ? 0 : Number(head.headers.get('content-length') ?? 0);
+      expected =
+        isHead || head.status === 304 ? 0 : Number(head.headers.get('content-length') ?? 0);
       const rest = headBuffer.subarray(end + 4);
       headBuffer = null;
       if (expected === 0) complete();
@@ -141,7 +159,11 @@ export function readResponse(socket: Socket, options: DownloadOptions & { method
 }
 
 /** Opens a connection, sends one GET and reads the whole response. */
-export async function download(port: number, path: string, options: DownloadOptions = {}): Promise<Download> {
+export async function download(
+  port: number,
+  path: string,
+  options: DownloadOptions = {},
+): Promise<Download> {
   const socket = await connectTo(port);
   const response = readResponse(socket, options);
   socket.write(requestText(path, options));

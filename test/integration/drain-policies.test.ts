@@ -19,7 +19,13 @@ const docs = await makeTempDir('ebb-www-');
 after(docs.remove);
 const small = await writeRandomFile(docs.path, 'small.bin', 2048);
 
-const base = (...extra: string[]): string[] => ['--listen', '127.0.0.1:0', '--access-log', 'off', ...extra];
+const base = (...extra: string[]): string[] => [
+  '--listen',
+  '127.0.0.1:0',
+  '--access-log',
+  'off',
+  ...extra,
+];
 
 function inFlight(port: number, rate: number) {
   let headSeen!: () => void;
@@ -29,7 +35,10 @@ function inFlight(port: number, rate: number) {
 }
 
 test('--drain-new 503: newcomers get 503 + Retry-After + Connection: close until the last download ends', async () => {
-  const server = await startEbb([...base('--drain-new', '503', '--admin', '127.0.0.1:0'), root.path]);
+  const server = await startEbb([
+    ...base('--drain-new', '503', '--admin', '127.0.0.1:0'),
+    root.path,
+  ]);
   const admin = adminPortOf(server.stderr.lines);
   assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 200);
   const slow = inFlight(server.port, 3_000_000);
@@ -46,7 +55,10 @@ test('--drain-new 503: newcomers get 503 + Retry-After + Connection: close until
 });
 
 test('--drain-new redirect=URL: newcomers are sent to the peer mirror with path and query kept', async () => {
-  const server = await startEbb([...base('--drain-new', 'redirect=http://peer.example.org/mirror/'), root.path]);
+  const server = await startEbb([
+    ...base('--drain-new', 'redirect=http://peer.example.org/mirror/'),
+    root.path,
+  ]);
   const slow = inFlight(server.port, 3_000_000);
   await slow.gotHead;
   server.child.kill('SIGINT');
@@ -59,7 +71,10 @@ test('--drain-new redirect=URL: newcomers are sent to the peer mirror with path 
 });
 
 test('--drain-delay: /ready turns 503 at once while the listener keeps serving for the delay', async () => {
-  const server = await startEbb([...base('--drain-delay', '1s', '--admin', '127.0.0.1:0'), docs.path]);
+  const server = await startEbb([
+    ...base('--drain-delay', '1s', '--admin', '127.0.0.1:0'),
+    docs.path,
+  ]);
   const admin = adminPortOf(server.stderr.lines);
   const drain = await adminFetch(admin, 'POST', '/drain');
   assert.equal(drain.status, 202);
@@ -119,7 +134,10 @@ test('ebb stop refuses to signal a stale pid file and reports a missing one', as
   await writeFile(pidFile, `${bystander.pid}\n`);
   const stale = spawnEbb(['stop', '--pid-file', pidFile]);
   assert.equal((await stale.exited).code, 4);
-  assert.match(stale.stderr.text(), /is stale: pid \d+ is not a running ebb server \(nothing was signalled\)/);
+  assert.match(
+    stale.stderr.text(),
+    /is stale: pid \d+ is not a running ebb server \(nothing was signalled\)/,
+  );
   assert.equal(bystander.exitCode, null, 'the bystander must still be running');
 
   const missing = spawnEbb(['stop', '--pid-file', join(dir.path, 'none.pid')]);

@@ -31,10 +31,26 @@ test('skips empty lines before the request line', () => {
 });
 
 const refusals: Array<[string, string, number]> = [
-  ['both Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
-  ['Transfer-Encoding alone', 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
-  ['obfuscated Transfer-Encoding', 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n', 400],
-  ['conflicting Content-Length', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', 400],
+  [
+    'both Content-Length and Transfer-Encoding',
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+    400,
+  ],
+  [
+    'Transfer-Encoding alone',
+    'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+    400,
+  ],
+  [
+    'obfuscated Transfer-Encoding',
+    'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n',
+    400,
+  ],
+  [
+    'conflicting Content-Length',
+    'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n',
+    400,
+  ],
   ['non-numeric Content-Length', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5a\r\n\r\n', 400],
   ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n', 400],
   ['bare LF', 'GET / HTTP/1.1\nHost: x\r\n\r\n', 400],
@@ -84,6 +100,8 @@ test('connection persistence follows the version and the Connection field', () =
 });
 
 test('a request with content is answered and then closed', () => {
-  const result = parseRequestHead(head('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'));
+  const result = parseRequestHead(
+    head('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'),
+  );
   assert.equal(result.kind === 'request' && result.hasContent, true);
 });

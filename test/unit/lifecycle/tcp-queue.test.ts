@@ -7,7 +7,10 @@ const fakeSocket = (local: string, localPort: number, remote: string, remotePort
   ({ localAddress: local, localPort, remoteAddress: remote, remotePort }) as unknown as Socket;
 
 test('keys IPv4, IPv6 and IPv4-mapped sockets the way /proc/net/tcp{,6} spells them', () => {
-  assert.equal(tcpKey(fakeSocket('127.0.0.1', 8080, '127.0.0.1', 54210)), '0100007F:1F90 0100007F:D3C2');
+  assert.equal(
+    tcpKey(fakeSocket('127.0.0.1', 8080, '127.0.0.1', 54210)),
+    '0100007F:1F90 0100007F:D3C2',
+  );
   assert.equal(
     tcpKey(fakeSocket('::1', 8080, '::1', 443)),
     '00000000000000000000000001000000:1F90 00000000000000000000000001000000:01BB',
