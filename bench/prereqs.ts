@@ -14,6 +14,7 @@ const TOOLS: readonly Tool[] = [
   { command: 'nginx', debianPackage: 'nginx-light' },
   { command: 'lighttpd', debianPackage: 'lighttpd' },
   { command: 'python3', debianPackage: 'python3' },
+  { command: 'curl', debianPackage: 'curl' },
   { command: 'getconf', debianPackage: 'libc-bin' },
 ];
 

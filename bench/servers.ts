@@ -96,7 +96,9 @@ const SPECS: Record<ServerName, ServerSpec> = {
   fastify: {
     name: 'fastify',
     canToggleLog: false,
-    hasListing: true,
+    // @fastify/static's `list` answers /dir but 404s /dir/; the listing is compared with
+    // nginx and lighttpd only.
+    hasListing: false,
     prepare: (input) =>
       Promise.resolve([process.execPath, peerScript('fastify'), input.root, String(input.port)]),
   },

@@ -68,7 +68,10 @@ async function runWrkCase(
   const what = `${server.name} wrk ${path}`;
   await attempt(context, what, async () => {
     const result = await measureWrk(server.baseUrl + path, wrkSettings(context.options));
-    if (result.problems.length > 0) context.results.note(`${what}: ${result.problems.join('; ')}`);
+    if (result.problems.length > 0) {
+      context.results.note(`${what}: ${result.problems.join('; ')}; sample dropped`);
+      return;
+    }
     context.results.add(figures.rps, server.name, result.requestsPerS);
     if (figures.p99 !== undefined) context.results.add(figures.p99, server.name, result.p99Ms);
   });
