@@ -6,13 +6,14 @@
 import type { ParsedRequest, Reply, RequestHandler } from '../http/types.js';
 import { locatePath } from './confine-path.js';
 import { internalError, NOT_FOUND } from './fs-failure.js';
-import { closeFd, openFile } from './open-file.js';
+import { closeFd, openFile, type OpenedFile } from './open-file.js';
+import { FileCache, readWhole, SMALL_FILE_MAX_BYTES } from './file-cache.js';
 import type { Outcome } from './outcome.js';
 import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
 import { serveDirectory } from './serve-directory.js';
-import { readFileConditions, sendFile } from './serve-file.js';
+import { fdVersion, readFileConditions, sendFile, type FileVersion } from './serve-file.js';
 
 export interface StaticOptions {
   /** Absolute, already realpath'd, a directory. */
@@ -29,16 +30,21 @@ export interface StaticOptions {
 }
 
 export function createStaticHandler(options: StaticOptions): RequestHandler {
+  const cache = new FileCache();
   return async (request) => {
     try {
-      return await respond(options, request);
+      return await respond(options, cache, request);
     } catch (error) {
       return replyFor(internalError(error), null);
     }
   };
 }
 
-async function respond(options: StaticOptions, request: ParsedRequest): Promise<Reply> {
+async function respond(
+  options: StaticOptions,
+  cache: FileCache,
+  request: ParsedRequest,
+): Promise<Reply> {
   const reply = (outcome: Outcome): Reply => replyFor(outcome, options.cacheControl);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return reply({ kind: 'method-not-allowed' });
@@ -47,22 +53,60 @@ async function respond(options: StaticOptions, request: ParsedRequest): Promise<
   if (target.kind !== 'target') return reply(target);
   const resolved = resolvePath(target.rawPath, options.dotfiles);
   if (resolved.kind !== 'path') return reply(resolved);
-  const located = await locatePath(options, resolved.segments);
-  if (located.kind !== 'located') return reply(located);
-  const opened = await openFile(located.fsPath, { noFollow: !options.followSymlinks });
   const conditions = readFileConditions(request);
+  const fileName = resolved.segments.at(-1) ?? '';
+  const cacheKey = resolved.segments.join('/');
+  const nowMs = Date.now();
+  const cached = cache.get(cacheKey, nowMs);
+  if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
+    return sendFile(cached.version, fileName, conditions, options.cacheControl);
+  }
+  let fsPath: string;
+  if (cached !== undefined) fsPath = cached.fsPath;
+  else {
+    const located = await locatePath(options, resolved.segments);
+    if (located.kind !== 'located') return reply(located);
+    fsPath = located.fsPath;
+  }
+  const opened = await openFile(fsPath, { noFollow: !options.followSymlinks });
   switch (opened.kind) {
     case 'file': {
       if (resolved.trailingSlash) {
         await closeFd(opened.fd);
         return reply(NOT_FOUND);
       }
-      const fileName = resolved.segments.at(-1) ?? '';
-      return sendFile(opened, fileName, conditions, options.cacheControl);
+      const version = await rememberFile(cache, cacheKey, fsPath, opened, nowMs);
+      return sendFile(version, fileName, conditions, options.cacheControl);
     }
     case 'directory':
-      return serveDirectory(options, { target, ...resolved, fsPath: located.fsPath, conditions });
+      cache.set(cacheKey, { fsPath, version: null, checkedAtMs: nowMs });
+      return serveDirectory(options, { target, ...resolved, fsPath, conditions });
     default:
       return reply(opened);
   }
+}
+
+/**
+ * Caches where the path led and, for a small file, its bytes (read whole from this very
+ * descriptor, which is then closed); returns the version this request serves.
+ */
+async function rememberFile(
+  cache: FileCache,
+  key: string,
+  fsPath: string,
+  opened: OpenedFile,
+  nowMs: number,
+): Promise<FileVersion> {
+  if (opened.sizeBytes > 0 && opened.sizeBytes <= SMALL_FILE_MAX_BYTES) {
+    const data = await readWhole(opened.fd, opened.sizeBytes);
+    if (data !== null) {
+      await closeFd(opened.fd);
+      const source = { kind: 'memory', data } as const;
+      const version = { source, sizeBytes: opened.sizeBytes, mtimeMs: opened.mtimeMs };
+      cache.set(key, { fsPath, version, checkedAtMs: nowMs });
+      return version;
+    }
+  }
+  cache.set(key, { fsPath, version: null, checkedAtMs: nowMs });
+  return fdVersion(opened);
 }

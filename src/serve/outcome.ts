@@ -3,9 +3,16 @@ import type { Failure } from './fs-failure.js';
 import type { ByteRange } from './select-ranges.js';
 import type { Validators } from './validators.js';
 
-/** An open regular file whose descriptor the reply will carry. */
+/**
+ * Where a served file's bytes come from: the descriptor opened for this request (the reply
+ * carries it), or the bytes of a small file read whole from one open (the file cache).
+ */
+export type FileSource =
+  { readonly kind: 'fd'; readonly fd: number } | { readonly kind: 'memory'; readonly data: Buffer };
+
+/** A regular file about to be served. */
 export interface ServedFile {
-  readonly fd: number;
+  readonly source: FileSource;
   readonly sizeBytes: number;
   readonly contentType: string;
   readonly validators: Validators;

@@ -84,7 +84,8 @@ export function replyFor(outcome: Outcome, cacheControl: string | null): Reply {
 
 /**
  * A reply streaming from the file. The descriptor rides along only when a `file` segment
- * reads from it (an empty file has none; its caller closes the fd).
+ * reads from it (an empty file has none; its caller closes the fd). A file held in memory
+ * has its ranges sliced out as bytes instead.
  */
 function fileReply(
   status: number,
@@ -104,7 +105,15 @@ function fileReply(
     ['X-Content-Type-Options', 'nosniff'],
     ...caching,
   ];
-  return body.length === 0 ? { status, headers, body } : { status, headers, body, fd: file.fd };
+  if (body.length === 0) return { status, headers, body };
+  const source = file.source;
+  if (source.kind === 'fd') return { status, headers, body, fd: source.fd };
+  const sliced = body.map((segment): BodySegment =>
+    segment.kind === 'bytes'
+      ? segment
+      : { kind: 'bytes', data: source.data.subarray(segment.start, segment.end + 1) },
+  );
+  return { status, headers, body: sliced };
 }
 
 function textReply(status: number, extra: Header[] = [], text?: string): Reply {

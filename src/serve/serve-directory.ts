@@ -13,7 +13,7 @@ import { evaluatePreconditions } from './preconditions.js';
 import { readListingEntries } from './read-directory.js';
 import { replyFor } from './replies.js';
 import { isDotName } from './resolve-path.js';
-import { sendFile, type FileConditions } from './serve-file.js';
+import { fdVersion, sendFile, type FileConditions } from './serve-file.js';
 
 export interface DirectoryOptions extends PathPolicy {
   readonly index: string | null;
@@ -41,7 +41,7 @@ export async function serveDirectory(
   if (options.index !== null) {
     const index = await openIndex(options, request.segments, options.index);
     if (index.kind === 'file') {
-      return sendFile(index, options.index, request.conditions, options.cacheControl);
+      return sendFile(fdVersion(index), options.index, request.conditions, options.cacheControl);
     }
     if (index.kind !== 'not-found' && index.kind !== 'directory') return reply(index);
   }

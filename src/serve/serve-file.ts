@@ -7,7 +7,7 @@ import { headerValue } from '../http/types.js';
 import { contentTypeFor } from './content-type.js';
 import { newBoundary } from './multipart.js';
 import { closeFd, type OpenedFile } from './open-file.js';
-import type { Outcome, ServedFile } from './outcome.js';
+import type { FileSource, Outcome, ServedFile } from './outcome.js';
 import { evaluatePreconditions, isRangeFresh, type Conditionals } from './preconditions.js';
 import { replyFor } from './replies.js';
 import { selectRanges } from './select-ranges.js';
@@ -29,33 +29,50 @@ export function readFileConditions(request: ParsedRequest): FileConditions {
   };
 }
 
+/** A regular file as it was when it was opened: its size, mtime and where its bytes are. */
+export interface FileVersion {
+  readonly source: FileSource;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
+
+/** The version of a file opened for this request: its bytes come from the descriptor. */
+export function fdVersion(opened: OpenedFile): FileVersion {
+  return {
+    source: { kind: 'fd', fd: opened.fd },
+    sizeBytes: opened.sizeBytes,
+    mtimeMs: opened.mtimeMs,
+  };
+}
+
 export async function sendFile(
-  opened: OpenedFile,
+  version: FileVersion,
   fileName: string,
   conditions: FileConditions,
   cacheControl: string | null,
 ): Promise<Reply> {
-  let handedOver = false;
+  const source = version.source;
+  let handedOver = source.kind === 'memory';
   try {
-    const outcome = decideFileOutcome(opened, fileName, conditions, newBoundary);
+    const outcome = decideFileOutcome(version, fileName, conditions, newBoundary);
     const reply = replyFor(outcome, cacheControl);
-    handedOver = reply.fd === opened.fd;
+    handedOver ||= source.kind === 'fd' && reply.fd === source.fd;
     return reply;
   } finally {
-    if (!handedOver) await closeFd(opened.fd);
+    if (!handedOver && source.kind === 'fd') await closeFd(source.fd);
   }
 }
 
 /** HEAD gets exactly what GET would, Range included (the wire just sends no body). */
 export function decideFileOutcome(
-  opened: OpenedFile,
+  version: FileVersion,
   fileName: string,
   conditions: FileConditions,
   makeBoundary: () => string,
 ): Outcome {
-  const validators = validatorsFor(opened.sizeBytes, opened.mtimeMs);
-  const { fd, sizeBytes } = opened;
-  const file: ServedFile = { fd, sizeBytes, contentType: contentTypeFor(fileName), validators };
+  const validators = validatorsFor(version.sizeBytes, version.mtimeMs);
+  const { source, sizeBytes } = version;
+  const file: ServedFile = { source, sizeBytes, contentType: contentTypeFor(fileName), validators };
   switch (evaluatePreconditions(conditions, validators)) {
     case 'failed':
       return { kind: 'precondition-failed' };
