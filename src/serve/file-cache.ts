@@ -20,43 +20,51 @@ export interface CacheEntry {
   readonly fsPath: string;
   /** The file's bytes when it is small and regular; null otherwise. */
   readonly version: (FileVersion & { readonly source: { readonly kind: 'memory' } }) | null;
-  readonly checkedAtMs: number;
 }
 
-export class FileCache {
-  private readonly entries = new Map<string, CacheEntry>();
+/** Values remembered for CACHE_VALID_MS, within a memory budget, least recently set first out. */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; checkedAtMs: number; bytes: number }>();
   private bytes = 0;
 
-  /** The entry for `key` if it was checked less than CACHE_VALID_MS ago. */
-  get(key: string, nowMs: number): CacheEntry | undefined {
+  constructor(
+    private readonly sizeOf: (value: V) => number,
+    private readonly maxBytes = CACHE_MAX_BYTES,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
+
+  /** The value for `key` if it was stored less than CACHE_VALID_MS ago. */
+  get(key: string, nowMs: number): V | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (nowMs - entry.checkedAtMs >= CACHE_VALID_MS) {
-      this.delete(key, entry);
-      return undefined;
-    }
-    return entry;
+    if (nowMs - entry.checkedAtMs < CACHE_VALID_MS) return entry.value;
+    this.delete(key);
+    return undefined;
   }
 
-  set(key: string, entry: CacheEntry): void {
-    const old = this.entries.get(key);
-    if (old !== undefined) this.delete(key, old);
-    this.entries.set(key, entry);
-    this.bytes += entryBytes(entry);
-    for (const [oldestKey, oldest] of this.entries) {
-      if (this.bytes <= CACHE_MAX_BYTES && this.entries.size <= MAX_ENTRIES) break;
-      this.delete(oldestKey, oldest);
+  set(key: string, value: V, nowMs: number): void {
+    this.delete(key);
+    const bytes = this.sizeOf(value);
+    this.entries.set(key, { value, checkedAtMs: nowMs, bytes });
+    this.bytes += bytes;
+    for (const oldestKey of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
+      this.delete(oldestKey);
     }
   }
 
-  private delete(key: string, entry: CacheEntry): void {
+  private delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
     this.entries.delete(key);
-    this.bytes -= entryBytes(entry);
+    this.bytes -= entry.bytes;
   }
 }
 
-function entryBytes(entry: CacheEntry): number {
-  return entry.version?.source.data.length ?? 0;
+export type FileCache = TtlCache<CacheEntry>;
+
+export function createFileCache(): FileCache {
+  return new TtlCache<CacheEntry>((entry) => entry.version?.source.data.length ?? 0);
 }
 
 /** Reads a whole small file from its descriptor; null if it came up short (it changed). */

@@ -7,12 +7,12 @@ import type { ParsedRequest, Reply, RequestHandler } from '../http/types.js';
 import { locatePath } from './confine-path.js';
 import { internalError, NOT_FOUND } from './fs-failure.js';
 import { closeFd, openFile, type OpenedFile } from './open-file.js';
-import { FileCache, readWhole, SMALL_FILE_MAX_BYTES } from './file-cache.js';
+import { createFileCache, readWhole, SMALL_FILE_MAX_BYTES, type FileCache } from './file-cache.js';
 import type { Outcome } from './outcome.js';
 import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
-import { serveDirectory } from './serve-directory.js';
+import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
 import { fdVersion, readFileConditions, sendFile, type FileVersion } from './serve-file.js';
 
 export interface StaticOptions {
@@ -30,10 +30,11 @@ export interface StaticOptions {
 }
 
 export function createStaticHandler(options: StaticOptions): RequestHandler {
-  const cache = new FileCache();
+  const cache = createFileCache();
+  const listings = createListingCache();
   return async (request) => {
     try {
-      return await respond(options, cache, request);
+      return await respond(options, { files: cache, listings }, request);
     } catch (error) {
       return replyFor(internalError(error), null);
     }
@@ -42,9 +43,10 @@ export function createStaticHandler(options: StaticOptions): RequestHandler {
 
 async function respond(
   options: StaticOptions,
-  cache: FileCache,
+  caches: { readonly files: FileCache; readonly listings: ListingCache },
   request: ParsedRequest,
 ): Promise<Reply> {
+  const cache = caches.files;
   const reply = (outcome: Outcome): Reply => replyFor(outcome, options.cacheControl);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return reply({ kind: 'method-not-allowed' });
@@ -79,8 +81,8 @@ async function respond(
       return sendFile(version, fileName, conditions, options.cacheControl);
     }
     case 'directory':
-      cache.set(cacheKey, { fsPath, version: null, checkedAtMs: nowMs });
-      return serveDirectory(options, { target, ...resolved, fsPath, conditions });
+      cache.set(cacheKey, { fsPath, version: null }, nowMs);
+      return serveDirectory(options, caches.listings, { target, ...resolved, fsPath, conditions });
     default:
       return reply(opened);
   }
@@ -103,10 +105,10 @@ async function rememberFile(
       await closeFd(opened.fd);
       const source = { kind: 'memory', data } as const;
       const version = { source, sizeBytes: opened.sizeBytes, mtimeMs: opened.mtimeMs };
-      cache.set(key, { fsPath, version, checkedAtMs: nowMs });
+      cache.set(key, { fsPath, version }, nowMs);
       return version;
     }
   }
-  cache.set(key, { fsPath, version: null, checkedAtMs: nowMs });
+  cache.set(key, { fsPath, version: null }, nowMs);
   return fdVersion(opened);
 }

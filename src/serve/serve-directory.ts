@@ -13,6 +13,7 @@ import { evaluatePreconditions } from './preconditions.js';
 import { readListingEntries } from './read-directory.js';
 import { replyFor } from './replies.js';
 import { isDotName } from './resolve-path.js';
+import { TtlCache } from './file-cache.js';
 import { fdVersion, sendFile, type FileConditions } from './serve-file.js';
 
 export interface DirectoryOptions extends PathPolicy {
@@ -30,8 +31,16 @@ export interface DirectoryRequest {
   readonly conditions: FileConditions;
 }
 
+/** Listing pages by directory path, rebuilt at most once a second. */
+export type ListingCache = TtlCache<string>;
+
+export function createListingCache(): ListingCache {
+  return new TtlCache<string>((html) => html.length);
+}
+
 export async function serveDirectory(
   options: DirectoryOptions,
+  listings: ListingCache,
   request: DirectoryRequest,
 ): Promise<Reply> {
   const reply = (outcome: Outcome): Reply => replyFor(outcome, options.cacheControl);
@@ -45,7 +54,7 @@ export async function serveDirectory(
     }
     if (index.kind !== 'not-found' && index.kind !== 'directory') return reply(index);
   }
-  return reply(await listDirectory(options, request));
+  return reply(await listDirectory(options, listings, request));
 }
 
 /**
@@ -70,6 +79,7 @@ async function openIndex(
 /** A listing has no validators: only `*` conditions can match it. */
 async function listDirectory(
   options: DirectoryOptions,
+  listings: ListingCache,
   request: DirectoryRequest,
 ): Promise<Outcome> {
   if (!options.listing) return FORBIDDEN;
@@ -81,8 +91,13 @@ async function listDirectory(
     case 'proceed':
       break;
   }
+  const urlPath = request.segments.length === 0 ? '/' : `/${request.segments.join('/')}/`;
+  const nowMs = Date.now();
+  const cached = listings.get(urlPath, nowMs);
+  if (cached !== undefined) return { kind: 'listing', html: cached };
   const entries = await readListingEntries(options, request.fsPath);
   if (!Array.isArray(entries)) return entries satisfies Failure;
-  const urlPath = request.segments.length === 0 ? '/' : `/${request.segments.join('/')}/`;
-  return { kind: 'listing', html: renderListing(urlPath, entries) };
+  const html = renderListing(urlPath, entries);
+  listings.set(urlPath, html, nowMs);
+  return { kind: 'listing', html };
 }
