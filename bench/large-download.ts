@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { pinned } from './cpu-pinning.js';
 import { cpuSeconds } from './proc-stats.js';
 
 const execFileAsync = promisify(execFile);
@@ -17,19 +18,17 @@ export interface LargeResult {
 
 /** Bytes received; throws unless the status is 200. */
 async function download(url: string): Promise<number> {
-  const { stdout } = await execFileAsync(
+  const [command = 'curl', ...args] = pinned('client', [
     'curl',
-    [
-      '--silent',
-      '--show-error',
-      '--output',
-      '/dev/null',
-      '--write-out',
-      '%{http_code} %{size_download}',
-      url,
-    ],
-    { timeout: 300_000 },
-  );
+    '--silent',
+    '--show-error',
+    '--output',
+    '/dev/null',
+    '--write-out',
+    '%{http_code} %{size_download}',
+    url,
+  ]);
+  const { stdout } = await execFileAsync(command, args, { timeout: 300_000 });
   const [status, size] = stdout.trim().split(' ');
   if (status !== '200') throw new Error(`${url}: HTTP ${status}`);
   return Number(size);

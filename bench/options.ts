@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly slowPeers: boolean;
   readonly largeClients: number;
   readonly bigFileBytes: number;
+  /** Servers on CPU 0, clients on CPU 1. */
+  readonly pin: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb,nginx] [--skip slow,large]
@@ -33,7 +35,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --rounds N     interleaved rounds (default 3; --quick: 1)
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
-  --slow-peers   also hold the smallest slow-client run against express and fastify`;
+  --slow-peers   also hold the smallest slow-client run against express and fastify
+  --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
 function parseList<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
   const items = text.split(',').filter((item) => item !== '');
@@ -54,6 +57,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
       'slow-peers': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -79,5 +83,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowPeers: values['slow-peers'],
     largeClients: 4,
     bigFileBytes: 512 * 1024 * 1024,
+    pin: !values['no-pin'],
   };
 }

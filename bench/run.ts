@@ -8,6 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildrenNow, stopAllChildren } from './children.js';
+import { enablePinning } from './cpu-pinning.js';
 import { buildDocroot } from './docroot.js';
 import { listFigures, listTargets, type FigurePlan } from './figures.js';
 import { parseBenchOptions, type BenchOptions, type ServerName } from './options.js';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseBenchOptions(argv);
   ensurePrerequisites();
+  const isPinned = enablePinning(options.pin);
   const results = new Results();
   const fdLimit = hardFdLimit();
   const slowCounts = plannedSlowCounts(options, fdLimit, results);
@@ -158,7 +160,8 @@ async function main(): Promise<void> {
     `\`npm run bench -- ${argv.join(' ')}\` on ${new Date().toISOString()}, ${minutes} min; ` +
     `${machineLine(fdLimit)}; rounds ${options.rounds}; wrk -t1 -c${options.wrkConnections} ` +
     `-d${options.wrkDurationS}s; slow clients ${options.slowRateBytesPerS} B/s, SO_RCVBUF ` +
-    `${options.slowRcvbufBytes}, held ${options.slowHoldS} s.`;
+    `${options.slowRcvbufBytes}, held ${options.slowHoldS} s; ` +
+    (isPinned ? 'servers on CPU 0, clients on CPU 1.' : 'no CPU pinning.');
   console.log(`\n${header}\n\n${table}\n`);
   for (const note of results.notes) console.log(`note: ${note}`);
   console.log(`\nbench: wrote ${writeReport(table, header, results.notes)}`);

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { spawnWithFdLimit, stopChild } from './children.js';
+import { pinned } from './cpu-pinning.js';
 import type { LogMode } from './figures.js';
 import type { ServerName } from './options.js';
 import { freePort, HOST, waitForPort } from './ports.js';
@@ -161,7 +162,9 @@ export async function startServer(spec: ServerSpec, launch: LaunchInput): Promis
     runningAsRoot: process.getuid?.() === 0,
   };
   const argv = await spec.prepare(input, adminPort);
-  const child = spawnWithFdLimit(argv, launch.fdLimit, { cwd: launch.workDir });
+  const child = spawnWithFdLimit(pinned('server', argv), launch.fdLimit, {
+    cwd: launch.workDir,
+  });
   const output = keepOutput(child);
   const stop = () => stopChild(child);
   try {

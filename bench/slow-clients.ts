@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnWithFdLimit, stopChild } from './children.js';
+import { pinned } from './cpu-pinning.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
 import { HOST } from './ports.js';
 
@@ -52,13 +53,13 @@ export async function measureSlowClients(
 ): Promise<SlowResult> {
   const idleRss = rssBytes(serverPid);
   const child = spawnWithFdLimit(
-    [
+    pinned('client', [
       'python3',
       SCRIPT,
       ...['--host', HOST, '--port', String(port), '--path', '/big.bin'],
       ...['--count', String(settings.count), '--hold', String(settings.holdS)],
       ...['--rate', String(settings.rateBytesPerS), '--rcvbuf', String(settings.rcvbufBytes)],
-    ],
+    ]),
     settings.fdLimit,
   );
   let stderr = '';

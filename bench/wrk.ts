@@ -3,6 +3,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { pinned } from './cpu-pinning.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -41,7 +42,8 @@ export function parseWrk(text: string): WrkResult {
 
 async function runWrk(url: string, connections: number, durationS: number): Promise<string> {
   const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', url];
-  const { stdout } = await execFileAsync('wrk', args, { timeout: (durationS + 30) * 1000 });
+  const [command = 'wrk', ...rest] = pinned('client', ['wrk', ...args]);
+  const { stdout } = await execFileAsync(command, rest, { timeout: (durationS + 30) * 1000 });
   return stdout;
 }
 
