@@ -12,6 +12,9 @@ import { measureSlowClients } from './slow-clients.js';
 import { measureStatusMs } from './status-probe.js';
 import { measureWrk, type WrkSettings } from './wrk.js';
 
+/** A wrk sample with more failed requests than this share of the total is not counted. */
+const MAX_FAILURE_SHARE = 0.01;
+
 export interface SessionContext {
   readonly options: BenchOptions;
   readonly results: Results;
@@ -69,8 +72,10 @@ async function runWrkCase(
   await attempt(context, what, async () => {
     const result = await measureWrk(server.baseUrl + path, wrkSettings(context.options));
     if (result.problems.length > 0) {
-      context.results.note(`${what}: ${result.problems.join('; ')}; sample dropped`);
-      return;
+      const dropped = result.failures > result.requests * MAX_FAILURE_SHARE;
+      const verdict = dropped ? 'sample dropped' : 'sample kept';
+      context.results.note(`${what}: ${result.problems.join('; ')}; ${verdict}`);
+      if (dropped) return;
     }
     context.results.add(figures.rps, server.name, result.requestsPerS);
     if (figures.p99 !== undefined) context.results.add(figures.p99, server.name, result.p99Ms);

@@ -54,7 +54,7 @@ function figureRows(
     ]);
   }
   if (rows.length === 0 && target !== undefined && servers.includes('ebb')) {
-    rows.push([label, 'ebb', '–', '', '0', '', describeTarget(target), 'MISS (no data)']);
+    rows.push([label, 'ebb', '–', '', '0', '', describeTarget(target), 'no data']);
   }
   return rows;
 }

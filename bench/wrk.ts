@@ -10,8 +10,11 @@ const execFileAsync = promisify(execFile);
 export interface WrkResult {
   readonly requestsPerS: number;
   readonly p99Ms: number;
+  readonly requests: number;
   /** Socket errors and non-2xx/3xx responses, as wrk printed them; empty when clean. */
   readonly problems: readonly string[];
+  /** Non-2xx/3xx responses plus socket errors of all kinds. */
+  readonly failures: number;
 }
 
 export interface WrkSettings {
@@ -33,7 +36,12 @@ export function parseWrk(text: string): WrkResult {
     .split('\n')
     .filter((line) => /Socket errors|Non-2xx or 3xx/.test(line))
     .map((line) => line.trim());
+  const failures = problems
+    .flatMap((line) => [...line.matchAll(/(\d+)/g)].map((match) => Number(match[1])))
+    .reduce((sum, count) => sum + count, 0);
   return {
+    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+    failures,
     requestsPerS: Number(rate[1]),
     p99Ms: Number(p99[1]) * (LATENCY_UNITS_MS[p99[2]] ?? Number.NaN),
     problems,
