@@ -1,0 +1,148 @@
+/**
+ * Prometheus metrics of one server, through prom-client with a registry of its own (never the
+ * global one). Every prom-client detail stays in this file: the rest of ebb sees `render()`.
+ *
+ * Counters that ebb already keeps (body bytes, accepted connections) and gauges of current
+ * state are read from the registry when scraped; what only a response's end knows (status code,
+ * method, why it was cut) is counted as responses end.
+ */
+import {
+  Counter,
+  Gauge,
+  Registry as PromRegistry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+} from 'prom-client';
+import type { ResponseOutcome } from '../http/types.js';
+import type { ConnectionEntry, Registry } from '../lifecycle/registry.js';
+import type { LifecycleState } from '../lifecycle/state.js';
+
+export interface MetricsSource {
+  readonly registry: Registry;
+  state(): LifecycleState;
+}
+
+export interface ServerMetrics {
+  readonly contentType: string;
+  /** The Prometheus text exposition of every metric, as of now. */
+  render(): Promise<string>;
+}
+
+type CutReason = Extract<ResponseOutcome, 'timeout' | 'deadline' | 'stopped'>;
+const CUT_REASONS: readonly CutReason[] = ['timeout', 'deadline', 'stopped'];
+
+function isCutReason(outcome: ResponseOutcome | null): outcome is CutReason {
+  return (CUT_REASONS as readonly (ResponseOutcome | null)[]).includes(outcome);
+}
+
+/** 0 serving, 1 draining, 2 stopping. */
+export function drainStateValue(state: LifecycleState): number {
+  switch (state.kind) {
+    case 'serving':
+      return 0;
+    case 'draining':
+      return 1;
+    case 'stopping':
+      return 2;
+  }
+}
+
+/** A counter whose total the registry already keeps: copied in when scraped. */
+function mirroredCounter(
+  register: PromRegistry,
+  config: Omit<CounterConfiguration<string>, 'registers' | 'collect'>,
+  read: () => number,
+): Counter {
+  return new Counter({
+    ...config,
+    registers: [register],
+    collect() {
+      // prom-client counters have no set(): reset and add the current total.
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+export function createServerMetrics(source: MetricsSource): ServerMetrics {
+  const { registry } = source;
+  const register = new PromRegistry();
+  collectDefaultMetrics({ register, prefix: 'ebb_' });
+
+  const requests = new Counter({
+    name: 'ebb_requests_total',
+    help: 'Responses ended, by status code and request method.',
+    labelNames: ['code', 'method'] as const,
+    registers: [register],
+  });
+  const cuts = new Counter({
+    name: 'ebb_connections_cut_total',
+    help: 'Downloads cut: stalled past the write-idle timeout, at the drain deadline, or by an immediate stop.',
+    labelNames: ['reason'] as const,
+    registers: [register],
+  });
+  for (const reason of CUT_REASONS) cuts.inc({ reason }, 0);
+
+  mirroredCounter(
+    register,
+    { name: 'ebb_response_body_bytes_total', help: 'Response body bytes handed to the kernel.' },
+    () => registry.bodyBytesTotal,
+  );
+  mirroredCounter(
+    register,
+    { name: 'ebb_connections_accepted_total', help: 'Connections accepted.' },
+    () => registry.acceptedTotal,
+  );
+  new Gauge({
+    name: 'ebb_connections',
+    help: 'Open connections by state.',
+    labelNames: ['state'] as const,
+    registers: [register],
+    collect() {
+      const counts = registry.phaseCounts;
+      this.set({ state: 'reading' }, counts.reading);
+      this.set({ state: 'idle' }, counts.idle);
+      this.set({ state: 'responding' }, counts.responding);
+      this.set({ state: 'delivering' }, counts.delivering);
+    },
+  });
+  new Gauge({
+    name: 'ebb_inflight_bytes_due_bytes',
+    help: 'Body bytes still due on responses in flight.',
+    registers: [register],
+    collect() {
+      this.set(Math.max(0, registry.bytesDueInFlight));
+    },
+  });
+  new Gauge({
+    name: 'ebb_drain_state',
+    help: 'Lifecycle state: 0 serving, 1 draining, 2 stopping.',
+    registers: [register],
+    collect() {
+      this.set(drainStateValue(source.state()));
+    },
+  });
+  new Gauge({
+    name: 'ebb_drain_started_timestamp_seconds',
+    help: 'When the drain (or stop) began, in seconds since the epoch; 0 while serving.',
+    registers: [register],
+    collect() {
+      const state = source.state();
+      this.set(state.kind === 'serving' ? 0 : state.sinceMs / 1000);
+    },
+  });
+
+  registry.responseEndListeners.push((entry: ConnectionEntry, outcome: ResponseOutcome) => {
+    requests.inc({ code: String(entry.status), method: entry.request?.method ?? '' });
+    if (isCutReason(outcome)) cuts.inc({ reason: outcome });
+  });
+  // A response handed whole to the kernel can still be cut while the client reads its tail.
+  registry.removeListeners.push((entry: ConnectionEntry) => {
+    if (entry.bytesDue > 0 && isCutReason(entry.delivery)) cuts.inc({ reason: entry.delivery });
+  });
+
+  return {
+    contentType: register.contentType,
+    render: () => register.metrics(),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The live feed behind `GET /events`: once a second, while at least one viewer watches, one
+ * snapshot is built and serialized once, and the same Server-Sent Events message goes to every
+ * viewer. Nobody watching, no timer. The feed also keeps the last minutes of throughput so a
+ * page opened mid-drain has a chart at once.
+ */
+import type { StatusSnapshot } from '../lifecycle/status.js';
+import type { DrainSummary } from '../lifecycle/state.js';
+
+/** Rows per snapshot: the slowest few hundred; the rest are counted in `connectionsOmitted`. */
+export const FEED_ROW_LIMIT = 300;
+export const FEED_INTERVAL_MS = 1000;
+/** Throughput points kept: five minutes at one a second. */
+export const HISTORY_POINTS = 300;
+
+export interface ThroughputPoint {
+  /** Milliseconds since the epoch. */
+  readonly atMs: number;
+  readonly bytesPerSec: number;
+}
+
+/** The `status` event's data. */
+export interface FeedStatus {
+  readonly status: StatusSnapshot;
+  /** Body bytes handed to the kernel per second since the previous tick; null on the first. */
+  readonly throughput: ThroughputPoint | null;
+}
+
+/** A viewer receives complete SSE messages; `end` is called once when the feed finishes. */
+export interface FeedViewer {
+  send(message: string): void;
+  end(): void;
+}
+
+export function sseMessage(event: string, data: unknown): string {
+  // JSON.stringify escapes newlines, so the data is a single `data:` line.
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export class SnapshotFeed {
+  private readonly viewers = new Set<FeedViewer>();
+  private readonly history: ThroughputPoint[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private lastMessage: string | null = null;
+  private lastTotal: { atMs: number; bytes: number } | null = null;
+  private finished: string | null = null;
+
+  constructor(
+    private readonly build: (limit: number) => StatusSnapshot,
+    private readonly intervalMs = FEED_INTERVAL_MS,
+  ) {}
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  /** Adds a viewer: it gets the throughput history and a current snapshot at once. */
+  subscribe(viewer: FeedViewer): () => void {
+    if (this.finished !== null) {
+      viewer.send(this.finished);
+      viewer.end();
+      return () => undefined;
+    }
+    this.viewers.add(viewer);
+    viewer.send(sseMessage('history', this.history));
+    if (this.timer === null) {
+      this.tick();
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+    } else if (this.lastMessage !== null) {
+      viewer.send(this.lastMessage);
+    }
+    return () => this.unsubscribe(viewer);
+  }
+
+  /** Tells every viewer how the drain ended, then ends their streams. */
+  finish(summary: DrainSummary): void {
+    this.finished = sseMessage('finished', summary);
+    this.stopTimer();
+    for (const viewer of this.viewers) {
+      viewer.send(this.finished);
+      viewer.end();
+    }
+    this.viewers.clear();
+  }
+
+  private unsubscribe(viewer: FeedViewer): void {
+    this.viewers.delete(viewer);
+    if (this.viewers.size === 0) this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.lastMessage = null;
+  }
+
+  private tick(): void {
+    const status = this.build(FEED_ROW_LIMIT);
+    const data: FeedStatus = { status, throughput: this.throughput(status) };
+    this.lastMessage = sseMessage('status', data);
+    for (const viewer of this.viewers) viewer.send(this.lastMessage);
+  }
+
+  private throughput(status: StatusSnapshot): ThroughputPoint | null {
+    const atMs = Date.parse(status.now);
+    const bytes = status.counters.bodyBytesTotal;
+    const last = this.lastTotal;
+    this.lastTotal = { atMs, bytes };
+    // A gap (nobody watched for a while) gives an average over it; still true, just smoother.
+    if (last === null || atMs <= last.atMs) return null;
+    const point = {
+      atMs,
+      bytesPerSec: Math.round(((bytes - last.bytes) * 1000) / (atMs - last.atMs)),
+    };
+    this.history.push(point);
+    if (this.history.length > HISTORY_POINTS) this.history.shift();
+    return point;
+  }
+}
