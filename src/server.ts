@@ -21,6 +21,9 @@ import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { formatBytes, type DrainSummary } from './lifecycle/state.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './admin/control-routes.js';
+import { viewRoutes } from './admin/view-routes.js';
+import { SnapshotFeed } from './admin/snapshot-feed.js';
+import { createServerMetrics } from './admin/metrics.js';
 import { headerValue, type ResponseOutcome } from './http/types.js';
 
 export interface ServerOptions {
@@ -144,9 +147,15 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     },
   };
 
+  // The status page's live feed: one snapshot a second, shared, only while someone watches.
+  const feed = new SnapshotFeed(statusNow);
   let admin: AdminServer | null = null;
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, controlRoutes(control));
+    if (config.admin !== null) {
+      const metrics = createServerMetrics({ registry, state: () => running.state });
+      const routes = [...controlRoutes(control), ...viewRoutes(feed, metrics)];
+      admin = await startAdminServer(config.admin, routes);
+    }
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
   } catch (error) {
     listeners.close();
@@ -174,6 +183,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   clearInterval(progressTimer);
   for (const line of summaryLines(summary)) say(line);
   for (const watcher of watchers) watcher.finished(summary);
+  feed.finish(summary);
   await Promise.all([admin?.close(), log.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
