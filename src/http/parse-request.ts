@@ -89,6 +89,10 @@ export function parseRequestHead(
 }
 
 function checkIncomplete(buffer: Buffer, start: number, limits: HeadLimits): HeadParse {
+  // A head with a bare LF is refused whole anyway: say so now, not after the header timeout.
+  for (let i = buffer.indexOf(LF, start); i !== -1; i = buffer.indexOf(LF, i + 1)) {
+    if (i === start || buffer[i - 1] !== CR) return invalid(400, 'bare LF in head');
+  }
   const firstLineEnd = buffer.indexOf('\r\n', start, 'latin1');
   if (firstLineEnd === -1 && buffer.length - start > limits.maxRequestLineBytes) {
     return invalid(414, 'request line too long');
