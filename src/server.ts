@@ -135,11 +135,15 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
 
   const control: AdminControl = {
     async status(limit) {
+      sampler.demand();
       await sampler.sample();
       return statusNow(limit);
     },
     isReady: () => running.state.kind === 'serving',
-    drain: (timeoutMs) => running.drain({ trigger: 'admin', timeoutMs }),
+    drain: (timeoutMs) => {
+      sampler.sampleAlways();
+      return running.drain({ trigger: 'admin', timeoutMs });
+    },
     stop: () => running.stop('admin'),
     watch(watcher) {
       watchers.add(watcher);
@@ -164,7 +168,10 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   }
 
   const removeSignalHandlers = installSignalHandlers({
-    drain: (signal) => running.drain({ trigger: signal }),
+    drain: (signal) => {
+      sampler.sampleAlways();
+      running.drain({ trigger: signal });
+    },
     stop: (signal) => running.stop(signal),
     reopenLogs: (signal) => {
       say(`${signal}: reopening the access log`);

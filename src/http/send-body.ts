@@ -2,29 +2,50 @@
  * Streams a reply's body to a socket: literal bytes and byte ranges read from the reply's
  * descriptor, one chunk at a time, the next read only after the kernel took the last write.
  *
- * The chunk size follows the client: it grows while writes complete at once (a fast reader
- * gets few, large reads) and shrinks when a write has to wait (a slow reader pins one small
- * buffer, not a large one, while the kernel's send buffer drains).
+ * The chunk size follows the client, and what matters is the chunk a write is holding when
+ * the client stops taking bytes: that buffer stays pinned until the client drains it. A new
+ * response starts at PROBE_CHUNK_BYTES. A client that took more in RATE_WINDOW_MS than any
+ * send buffer can swallow (FAST_WINDOW_BYTES) is fast: large reads. A write that waited
+ * longer than SLOW_WAIT_MS marks a slow client: small reads, one small buffer pinned.
+ * (Counting bytes alone would mislead: a kernel send buffer on a fat pipe takes megabytes
+ * from a slow client's first writes at once.)
  */
 import { close, read } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { BodySegment, ConnectionObserver, ResponseOutcome } from './types.js';
 
 export const MIN_CHUNK_BYTES = 8 * 1024;
-export const START_CHUNK_BYTES = 64 * 1024;
+export const PROBE_CHUNK_BYTES = 8 * 1024;
 export const MAX_CHUNK_BYTES = 512 * 1024;
-/** A write that waited longer than this means the client, not the disk, sets the pace. */
-const SLOW_WRITE_MS = 20;
+const SLOW_WAIT_MS = 50;
+const RATE_WINDOW_MS = 2000;
+/** More than Linux's largest autotuned send buffer (4 MiB by default). */
+const FAST_WINDOW_BYTES = 8 * 1024 * 1024;
+
+export type Pace = 'probing' | 'fast' | 'slow';
+
+/** The pace after a write of the response completed: pure, for tests. */
+export function nextPace(pace: Pace, waitedMs: number, windowBytes: number): Pace {
+  if (waitedMs > SLOW_WAIT_MS) return 'slow';
+  if (windowBytes >= FAST_WINDOW_BYTES) return 'fast';
+  return pace;
+}
+
+export function chunkBytesFor(pace: Pace): number {
+  return pace === 'fast' ? MAX_CHUNK_BYTES : pace === 'slow' ? MIN_CHUNK_BYTES : PROBE_CHUNK_BYTES;
+}
 
 export class BodySender {
   private segmentIndex = 0;
   private position = 0;
-  private chunkBytes = START_CHUNK_BYTES;
+  private pace: Pace = 'probing';
   private buffer: Buffer | null = null;
   private head: string | null;
   private readInFlight = false;
-  private writeStartedMs = 0;
   private writeBytes = 0;
+  private writeStartedMs = 0;
+  private windowStartMs = Date.now();
+  private windowBytes = 0;
   private outcome: ResponseOutcome | null = null;
   private fdClosed = false;
 
@@ -68,7 +89,7 @@ export class BodySender {
       this.next();
       return;
     }
-    this.readChunk(Math.min(remaining, this.chunkBytes));
+    this.readChunk(Math.min(remaining, chunkBytesFor(this.pace)));
   }
 
   private readChunk(length: number): void {
@@ -76,11 +97,9 @@ export class BodySender {
       this.finish('error');
       return;
     }
-    if (
-      this.buffer === null ||
-      this.buffer.length < length ||
-      this.buffer.length > this.chunkBytes
-    ) {
+    // A buffer larger than the pace allows is dropped: a slow client must not keep it pinned.
+    const chunkBytes = chunkBytesFor(this.pace);
+    if (this.buffer === null || this.buffer.length < length || this.buffer.length > chunkBytes) {
       this.buffer = Buffer.allocUnsafeSlow(Math.max(length, MIN_CHUNK_BYTES));
     }
     this.readInFlight = true;
@@ -101,8 +120,8 @@ export class BodySender {
   }
 
   private write(data: Buffer): void {
-    this.writeStartedMs = Date.now();
     this.writeBytes = data.length;
+    this.writeStartedMs = Date.now();
     if (this.head !== null) {
       // Head and first chunk leave in one writev.
       this.socket.cork();
@@ -122,14 +141,17 @@ export class BodySender {
       return;
     }
     this.observer.onBodyBytes(this.writeBytes);
-    this.adaptChunk(Date.now() - this.writeStartedMs);
+    this.adaptChunk(this.writeBytes);
     this.next();
   };
 
-  private adaptChunk(waitedMs: number): void {
-    if (waitedMs <= 1) this.chunkBytes = Math.min(MAX_CHUNK_BYTES, this.chunkBytes * 2);
-    else if (waitedMs > SLOW_WRITE_MS) {
-      this.chunkBytes = Math.max(MIN_CHUNK_BYTES, this.chunkBytes / 4);
+  private adaptChunk(bytes: number): void {
+    const nowMs = Date.now();
+    this.windowBytes += bytes;
+    this.pace = nextPace(this.pace, nowMs - this.writeStartedMs, this.windowBytes);
+    if (nowMs - this.windowStartMs >= RATE_WINDOW_MS) {
+      this.windowStartMs = nowMs;
+      this.windowBytes = 0;
     }
   }
 

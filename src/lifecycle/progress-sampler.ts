@@ -14,11 +14,31 @@ export const SAMPLE_INTERVAL_MS = 1000;
  */
 export const ACKED_LINGER_MS = 5000;
 
+/** How long a look at the status (a /status request, an events viewer) keeps sampling on. */
+export const DEMAND_HOLD_MS = 10_000;
+
+/**
+ * Samples only while someone needs the figures: a drain is under way, a connection is
+ * delivering its last reply, or the status was looked at recently. An unobserved busy server
+ * pays nothing.
+ */
 export class ProgressSampler {
   private timer: NodeJS.Timeout | null = null;
   private sampling = false;
+  private demandUntilMs = 0;
+  private always = false;
 
   constructor(private readonly registry: Registry) {}
+
+  /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
+  demand(): void {
+    this.demandUntilMs = Date.now() + DEMAND_HOLD_MS;
+  }
+
+  /** From now on sample every second (a drain began). */
+  sampleAlways(): void {
+    this.always = true;
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS).unref();
@@ -33,6 +53,8 @@ export class ProgressSampler {
   async sample(): Promise<void> {
     const counts = this.registry.phaseCounts;
     if (this.sampling || counts.responding + counts.delivering === 0) return;
+    const wanted = this.always || counts.delivering > 0 || Date.now() < this.demandUntilMs;
+    if (!wanted) return;
     this.sampling = true;
     try {
       const queues = await readSendQueues();

@@ -80,14 +80,18 @@ export async function readSendQueues(): Promise<Map<string, number>> {
 /** Adds each row of a /proc/net/tcp{,6} text to `into`. */
 export function parseProcNetTcp(text: string, into: Map<string, number>): void {
   let lineStart = text.indexOf('\n') + 1; // skip the header row
+  // "   1: 0100007F:1F90 0100007F:D3C2 01 0003F000:00000000 ..." — read with indexOf, not
+  // split: with 10,000 sockets this runs over a megabyte a second and should leave no garbage.
   while (lineStart > 0 && lineStart < text.length) {
     let lineEnd = text.indexOf('\n', lineStart);
     if (lineEnd === -1) lineEnd = text.length;
-    // "  sl  local_address rem_address   st tx_queue:rx_queue ..."
-    const fields = text.slice(lineStart, lineEnd).trim().split(/\s+/);
-    const queues = fields[4];
-    if (fields[1] !== undefined && fields[2] !== undefined && queues !== undefined) {
-      into.set(`${fields[1]} ${fields[2]}`, parseInt(queues.slice(0, queues.indexOf(':')), 16));
+    const localStart = text.indexOf(': ', lineStart) + 2;
+    const localEnd = text.indexOf(' ', localStart);
+    const remoteEnd = text.indexOf(' ', localEnd + 1);
+    const stateEnd = text.indexOf(' ', remoteEnd + 1);
+    const txEnd = text.indexOf(':', stateEnd + 1);
+    if (localStart > 1 && txEnd > stateEnd && txEnd < lineEnd) {
+      into.set(text.slice(localStart, remoteEnd), parseInt(text.slice(stateEnd + 1, txEnd), 16));
     }
     lineStart = lineEnd + 1;
   }
