@@ -13,7 +13,13 @@ import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
-import { fdVersion, readFileConditions, sendFile, type FileVersion } from './serve-file.js';
+import {
+  fdVersion,
+  fileVersion,
+  readFileConditions,
+  sendFile,
+  type FileVersion,
+} from './serve-file.js';
 
 export interface StaticOptions {
   /** Absolute, already realpath'd, a directory. */
@@ -104,7 +110,7 @@ async function rememberFile(
     if (data !== null) {
       await closeFd(opened.fd);
       const source = { kind: 'memory', data } as const;
-      const version = { source, sizeBytes: opened.sizeBytes, mtimeMs: opened.mtimeMs };
+      const version = { ...fileVersion(source, opened.sizeBytes, opened.mtimeMs), source };
       cache.set(key, { fsPath, version }, nowMs);
       return version;
     }

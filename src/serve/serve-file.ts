@@ -11,7 +11,7 @@ import type { FileSource, Outcome, ServedFile } from './outcome.js';
 import { evaluatePreconditions, isRangeFresh, type Conditionals } from './preconditions.js';
 import { replyFor } from './replies.js';
 import { selectRanges } from './select-ranges.js';
-import { validatorsFor } from './validators.js';
+import { validatorsFor, type Validators } from './validators.js';
 
 export interface FileConditions extends Conditionals {
   readonly ifRange: string | undefined;
@@ -29,20 +29,23 @@ export function readFileConditions(request: ParsedRequest): FileConditions {
   };
 }
 
-/** A regular file as it was when it was opened: its size, mtime and where its bytes are. */
+/**
+ * A regular file as it was when it was opened: its size, its validators (computed once per
+ * version, so a cached one formats no dates per request) and where its bytes are.
+ */
 export interface FileVersion {
   readonly source: FileSource;
   readonly sizeBytes: number;
-  readonly mtimeMs: number;
+  readonly validators: Validators;
+}
+
+export function fileVersion(source: FileSource, sizeBytes: number, mtimeMs: number): FileVersion {
+  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs) };
 }
 
 /** The version of a file opened for this request: its bytes come from the descriptor. */
 export function fdVersion(opened: OpenedFile): FileVersion {
-  return {
-    source: { kind: 'fd', fd: opened.fd },
-    sizeBytes: opened.sizeBytes,
-    mtimeMs: opened.mtimeMs,
-  };
+  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.sizeBytes, opened.mtimeMs);
 }
 
 export async function sendFile(
@@ -70,8 +73,7 @@ export function decideFileOutcome(
   conditions: FileConditions,
   makeBoundary: () => string,
 ): Outcome {
-  const validators = validatorsFor(version.sizeBytes, version.mtimeMs);
-  const { source, sizeBytes } = version;
+  const { source, sizeBytes, validators } = version;
   const file: ServedFile = { source, sizeBytes, contentType: contentTypeFor(fileName), validators };
   switch (evaluatePreconditions(conditions, validators)) {
     case 'failed':

@@ -10,6 +10,8 @@ export interface Validators {
   readonly etag: string;
   /** Last-Modified in whole seconds: HTTP-dates have no finer resolution. */
   readonly lastModifiedSeconds: number;
+  /** The same as an HTTP-date, formatted once per file version. */
+  readonly lastModified: string;
 }
 
 export function validatorsFor(sizeBytes: number, mtimeMs: number): Validators {
@@ -17,12 +19,13 @@ export function validatorsFor(sizeBytes: number, mtimeMs: number): Validators {
   return {
     etag: `"${wholeMs.toString(16)}-${sizeBytes.toString(16)}"`,
     lastModifiedSeconds: Math.floor(wholeMs / 1000),
+    lastModified: formatHttpDate(Math.floor(wholeMs / 1000)),
   };
 }
 
 export function validatorHeaders(validators: Validators): Array<[string, string]> {
   return [
-    ['Last-Modified', formatHttpDate(validators.lastModifiedSeconds)],
+    ['Last-Modified', validators.lastModified],
     ['ETag', validators.etag],
   ];
 }
