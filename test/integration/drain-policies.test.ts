@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
-import { download } from '../helpers/http-client.js';
+import { connectTo, download, readResponse } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
 
 after(stopAll);
@@ -155,5 +155,38 @@ test('the seed one-liner: kill -INT $(cat ebb.pid) drains and exits', async () =
   const kill = spawn('/bin/sh', ['-c', `/bin/kill -INT $(cat ${pidFile})`]);
   assert.equal((await once(kill, 'exit'))[0], 0);
   assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('ebb stop --timeout sets a deadline for this drain: the rest is cut, logged, and the status says so', async () => {
+  const server = await startEbb([...base('--admin', '127.0.0.1:0'), root.path]);
+  const admin = adminPortOf(server.stderr.lines);
+  const slow = inFlight(server.port, 300_000);
+  await slow.gotHead;
+  const stop = spawnEbb(['stop', '--admin', `127.0.0.1:${admin}`, '--timeout', '1s']);
+  await assert.rejects(slow.result, /connection closed after/);
+  const stopExit = await stop.exited;
+  assert.equal(stopExit.code, 3, stop.stdout.text() + stop.stderr.text());
+  assert.match(stop.stdout.text(), /1 cut/);
+  assert.match(
+    stop.stdout.text(),
+    /cut \(deadline\): 127\.0\.0\.1:\d+ \/big\.iso \d+ of 8388608 bytes/,
+  );
+  assert.equal((await server.exited).code, 3);
+});
+
+test('a request part-sent when the drain begins may finish and is answered with Connection: close', async () => {
+  const server = await startEbb([...base(), docs.path]);
+  const socket = await connectTo(server.port);
+  const response = readResponse(socket);
+  socket.write('GET /small.bin HTTP/1.1\r\nHost: t');
+  server.child.kill('SIGINT');
+  await server.stderr.waitFor(/draining \(SIGINT\)/);
+  socket.write('est\r\n\r\n');
+  const result = await response;
+  assert.equal(result.status, 200);
+  assert.equal(result.sha256, small.sha256);
+  assert.equal(result.headers.get('connection'), 'close');
+  assert.equal(result.closedByServer, true);
   assert.equal((await server.exited).code, 0);
 });

@@ -236,3 +236,32 @@ test('SIGTERM stops at once: downloads cut and logged, exit 3', async () => {
   assert.ok(Date.now() - termAtMs < 1000);
   assert.match(server.stderr.text(), /cut \(stopped\): 127\.0\.0\.1:\d+ \/big\.iso/);
 });
+
+test('300 concurrent slow downloads drain with none lost', async () => {
+  const server = await startEbb(serveArgs());
+  const count = 300;
+  let started = 0;
+  let allStarted!: () => void;
+  const inFlight = new Promise<void>((resolve) => (allStarted = resolve));
+  const downloads = Array.from({ length: count }, (_, i) => {
+    let counted = false;
+    return download(server.port, `/${mid.name}`, {
+      bytesPerSecond: 200_000 + (i % 10) * 20_000,
+      onProgress: (bytes) => {
+        if (!counted && bytes >= 64 * 1024) {
+          counted = true;
+          if (++started === count) allStarted();
+        }
+      },
+    });
+  });
+  await inFlight;
+  const exitAt = server.exited.then((exit) => ({ exit, atMs: Date.now() }));
+  server.child.kill('SIGINT');
+  const results = await Promise.all(downloads);
+  const { exit, atMs } = await exitAt;
+  assert.equal(results.filter((r) => r.sha256 === mid.sha256).length, count);
+  assert.equal(exit.code, 0);
+  assert.ok(atMs >= Math.max(...results.map((r) => r.lastByteAtMs)));
+  assert.match(server.stderr.text(), new RegExp(`${count} downloads completed.* 0 cut`));
+});
