@@ -22,7 +22,7 @@ import { formatBytes, type DrainSummary } from './lifecycle/state.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './admin/control-routes.js';
 import { viewRoutes } from './admin/view-routes.js';
-import { SnapshotFeed } from './admin/snapshot-feed.js';
+import { deliveredBytes, SnapshotFeed } from './admin/snapshot-feed.js';
 import { createServerMetrics } from './admin/metrics.js';
 import { headerValue, type ResponseOutcome } from './http/types.js';
 
@@ -152,7 +152,13 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   };
 
   // The status page's live feed: one snapshot a second, shared, only while someone watches.
-  const feed = new SnapshotFeed(statusNow);
+  const feed = new SnapshotFeed(
+    (limit) => {
+      sampler.demand();
+      return statusNow(limit);
+    },
+    () => deliveredBytes(registry),
+  );
   let admin: AdminServer | null = null;
   try {
     if (config.admin !== null) {

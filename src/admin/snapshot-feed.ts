@@ -5,6 +5,7 @@
  * page opened mid-drain has a chart at once.
  */
 import type { StatusSnapshot } from '../lifecycle/status.js';
+import type { Registry } from '../lifecycle/registry.js';
 import type { DrainSummary } from '../lifecycle/state.js';
 
 /** Rows per snapshot: the slowest few hundred; the rest are counted in `connectionsOmitted`. */
@@ -12,6 +13,12 @@ export const FEED_ROW_LIMIT = 300;
 export const FEED_INTERVAL_MS = 1000;
 /** Throughput points kept: five minutes at one a second. */
 export const HISTORY_POINTS = 300;
+/**
+ * Ticks the throughput is averaged over. Acknowledgements arrive in bursts (the progress
+ * sampler runs on its own second, a client's receive window fills in jumps), so a one-tick
+ * rate would flicker between zero and double.
+ */
+export const RATE_WINDOW_TICKS = 3;
 
 export interface ThroughputPoint {
   /** Milliseconds since the epoch. */
@@ -22,7 +29,7 @@ export interface ThroughputPoint {
 /** The `status` event's data. */
 export interface FeedStatus {
   readonly status: StatusSnapshot;
-  /** Body bytes handed to the kernel per second since the previous tick; null on the first. */
+  /** Body bytes the clients acknowledged per second since the previous tick; null on the first. */
   readonly throughput: ThroughputPoint | null;
 }
 
@@ -30,6 +37,21 @@ export interface FeedStatus {
 export interface FeedViewer {
   send(message: string): void;
   end(): void;
+}
+
+/**
+ * Body bytes delivered so far: every byte written, less what in-flight responses still have
+ * unacknowledged in the kernel. Counting written bytes alone would show a slow download's first
+ * megabytes (swallowed by the send buffer) as one burst, then nothing for seconds.
+ */
+export function deliveredBytes(registry: Registry): number {
+  let unacknowledged = 0;
+  for (const entry of registry) {
+    if (entry.phase === 'responding' || entry.phase === 'delivering') {
+      unacknowledged += entry.bytesSent - entry.bytesAcked;
+    }
+  }
+  return registry.bodyBytesTotal - unacknowledged;
 }
 
 export function sseMessage(event: string, data: unknown): string {
@@ -42,11 +64,13 @@ export class SnapshotFeed {
   private readonly history: ThroughputPoint[] = [];
   private timer: NodeJS.Timeout | null = null;
   private lastMessage: string | null = null;
-  private lastTotal: { atMs: number; bytes: number } | null = null;
+  /** Delivered totals of the last few ticks: the rate is taken over RATE_WINDOW_TICKS. */
+  private totals: Array<{ atMs: number; bytes: number }> = [];
   private finished: string | null = null;
 
   constructor(
     private readonly build: (limit: number) => StatusSnapshot,
+    private readonly delivered: () => number,
     private readonly intervalMs = FEED_INTERVAL_MS,
   ) {}
 
@@ -103,14 +127,19 @@ export class SnapshotFeed {
 
   private throughput(status: StatusSnapshot): ThroughputPoint | null {
     const atMs = Date.parse(status.now);
-    const bytes = status.counters.bodyBytesTotal;
-    const last = this.lastTotal;
-    this.lastTotal = { atMs, bytes };
-    // A gap (nobody watched for a while) gives an average over it; still true, just smoother.
-    if (last === null || atMs <= last.atMs) return null;
+    const bytes = this.delivered();
+    // After a gap (nobody watched for a while) start afresh rather than average over it.
+    if (this.totals.length > 0 && atMs - (this.totals.at(-1)?.atMs ?? 0) > 3 * this.intervalMs) {
+      this.totals = [];
+    }
+    const first = this.totals[0];
+    this.totals.push({ atMs, bytes });
+    if (this.totals.length > RATE_WINDOW_TICKS + 1) this.totals.shift();
+    const last = first === undefined ? undefined : this.totals[0];
+    if (last === undefined || atMs <= last.atMs) return null;
     const point = {
       atMs,
-      bytesPerSec: Math.round(((bytes - last.bytes) * 1000) / (atMs - last.atMs)),
+      bytesPerSec: Math.max(0, Math.round(((bytes - last.bytes) * 1000) / (atMs - last.atMs))),
     };
     this.history.push(point);
     if (this.history.length > HISTORY_POINTS) this.history.shift();

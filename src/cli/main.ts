@@ -9,6 +9,8 @@ import { describeServeFlags } from '../config/serve-flags.js';
 import { runServer } from '../server.js';
 import { SERVE_EXIT } from '../lifecycle/state.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
+import { runStatus, STATUS_USAGE } from './status-command.js';
+import { runTop, TOP_USAGE } from './top-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -30,6 +32,8 @@ const USAGE = `ebb ${VERSION}: a static file server for download mirrors that dr
 usage:
   ebb serve [ROOT] [flags]   serve ROOT (default: the current directory); ebb serve --help
   ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
+  ebb status [--json]        one snapshot: state, counts, forecast, connections; ebb status --help
+  ebb top                    live full-screen view of the connections (s: sort, q: quit); ebb top --help
   ebb --version
 
 signals to a serving ebb:
@@ -75,6 +79,18 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT_STATUS.OK;
       }
       return runStop(rest, process.stdout);
+    case 'status':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${STATUS_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runStatus(rest, process.stdout);
+    case 'top':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${TOP_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runTop(rest, { input: process.stdin, output: process.stdout });
     default:
       process.stderr.write(`ebb: unknown command "${command}"\n\n${USAGE}`);
       return EXIT_STATUS.USAGE;

@@ -4,15 +4,15 @@
  * otherwise by signal to the pid in the pid file, after making sure that pid is an ebb server.
  */
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
 import { EbbError, EXIT_STATUS } from '../errors.js';
-import { parseAdminAddress, type AdminAddress } from '../config/address.js';
+import type { AdminAddress } from '../config/address.js';
 import { parseDurationMs } from '../config/duration.js';
 import { isEbbServer, readPidFile } from '../lifecycle/pid-file.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary } from '../lifecycle/state.js';
 import { adminRequest, describeAdmin, readJsonLines } from './admin-client.js';
 import { formatBytes, formatSeconds } from './format.js';
+import { ADMIN_TARGET_OPTIONS, resolveAdminTarget } from './admin-target.js';
 
 export const STOP_USAGE = `usage: ebb stop [--pid-file FILE | --admin unix:PATH|HOST:PORT] [--now] [--timeout D] [--no-wait]
 
@@ -36,8 +36,7 @@ function parseStopArgs(argv: readonly string[]): StopOptions {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        'pid-file': { type: 'string' },
-        admin: { type: 'string' },
+        ...ADMIN_TARGET_OPTIONS,
         now: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         'no-wait': { type: 'boolean', default: false },
@@ -48,21 +47,7 @@ function parseStopArgs(argv: readonly string[]): StopOptions {
   } catch (error) {
     throw new EbbError('USAGE', `${(error as Error).message}\n${STOP_USAGE}`);
   }
-  const pidFile = values['pid-file'] ?? null;
-  let admin: AdminAddress | null = null;
-  if (values.admin !== undefined) {
-    const parsed = parseAdminAddress(values.admin);
-    if (parsed === undefined || parsed === 'off') {
-      throw new EbbError('USAGE', `--admin "${values.admin}": expected unix:PATH or HOST:PORT`);
-    }
-    admin = parsed;
-  } else if (pidFile !== null) {
-    const beside = pidFile.endsWith('.pid') ? `${pidFile.slice(0, -4)}.sock` : `${pidFile}.sock`;
-    if (existsSync(beside)) admin = { kind: 'unix', path: beside };
-  }
-  if (admin === null && pidFile === null) {
-    throw new EbbError('USAGE', `give --pid-file or --admin\n${STOP_USAGE}`);
-  }
+  const { admin, pidFile } = resolveAdminTarget(values, STOP_USAGE);
   const timeout = values.timeout ?? null;
   if (timeout !== null && parseDurationMs(timeout) === undefined) {
     throw new EbbError('USAGE', `--timeout "${timeout}": expected a duration such as 30s, 5m, 2h`);

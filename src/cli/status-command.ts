@@ -1,0 +1,62 @@
+/** `ebb status`: one snapshot of a running server, as a report or as the raw JSON. */
+import { parseArgs } from 'node:util';
+import { EbbError, EXIT_STATUS } from '../errors.js';
+import type { StatusSnapshot } from '../lifecycle/status.js';
+import { adminJson } from './admin-client.js';
+import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
+import { statusReport } from './status-view.js';
+
+export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin unix:PATH|HOST:PORT] [--json] [--limit N]
+
+  Shows a running ebb: its state (serving, draining since …, deadline), counts, the forecast of
+  the last download's completion, and its connections, slowest first.
+  --json      print the raw status JSON (every connection unless --limit)
+  --limit N   show at most N connections (default 50; with --json, all)`;
+
+const DEFAULT_TABLE_ROWS = 50;
+
+interface StatusOptions {
+  readonly json: boolean;
+  readonly limit: number | null;
+}
+
+function parseStatusArgs(argv: readonly string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        ...ADMIN_TARGET_OPTIONS,
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new EbbError('USAGE', `${(error as Error).message}\n${STATUS_USAGE}`);
+  }
+  const limit = values.limit === undefined ? null : Number(values.limit);
+  if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new EbbError('USAGE', `--limit "${values.limit}": expected a whole number`);
+  }
+  const options: StatusOptions = { json: values.json, limit };
+  return { admin: requireAdmin(resolveAdminTarget(values, STATUS_USAGE)), options };
+}
+
+export async function runStatus(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
+  const { admin, options } = parseStatusArgs(argv);
+  const limit = options.limit ?? (options.json ? null : DEFAULT_TABLE_ROWS);
+  const status = await adminJson<StatusSnapshot>(
+    admin,
+    'GET',
+    limit === null ? '/status' : `/status?limit=${limit}`,
+  );
+  if (options.json) {
+    out.write(`${JSON.stringify(status, null, 2)}\n`);
+    return EXIT_STATUS.OK;
+  }
+  const width = out.isTTY ? Math.max(80, out.columns) : 80;
+  out.write(`${statusReport(status, width, limit ?? Infinity).join('\n')}\n`);
+  return EXIT_STATUS.OK;
+}

@@ -1,0 +1,141 @@
+/**
+ * `ebb top`: a live full-screen table of a running server's connections, like tcptrack. It
+ * follows the admin listener's event stream (one frame per server tick, no polling), draws on
+ * the alternate screen, and puts the terminal back however it ends.
+ */
+import { parseArgs } from 'node:util';
+import type { IncomingMessage } from 'node:http';
+import { EbbError, EXIT_STATUS } from '../errors.js';
+import type { FeedStatus } from '../admin/snapshot-feed.js';
+import type { DrainSummary } from '../lifecycle/state.js';
+import { adminRequest, describeAdmin } from './admin-client.js';
+import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
+import { readServerEvents } from './server-events.js';
+import { renderTopScreen, type TopView } from './top-screen.js';
+import type { RowOrder } from './status-view.js';
+import { formatBytes } from './format.js';
+
+export const TOP_USAGE = `usage: ebb top [--pid-file FILE | --admin unix:PATH|HOST:PORT]
+
+  A live view of a running ebb's connections, refreshed each second: rate, progress and ETA
+  of every download, and the drain line while a drain is under way.
+  keys: s  sort by rate / by ETA      q  quit (also Ctrl-C)`;
+
+const ENTER = '\x1b[?1049h\x1b[?25l';
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+
+type Ending =
+  { readonly kind: 'quit' } | { readonly kind: 'gone'; readonly summary: DrainSummary | null };
+
+export interface Terminal {
+  readonly input: NodeJS.ReadStream;
+  readonly output: NodeJS.WriteStream;
+}
+
+function parseTopArgs(argv: readonly string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: ADMIN_TARGET_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new EbbError('USAGE', `${(error as Error).message}\n${TOP_USAGE}`);
+  }
+  return requireAdmin(resolveAdminTarget(values, TOP_USAGE));
+}
+
+export async function runTop(argv: readonly string[], terminal: Terminal): Promise<number> {
+  const admin = parseTopArgs(argv);
+  const { input, output } = terminal;
+  if (!output.isTTY || !input.isTTY) {
+    throw new EbbError('USAGE', 'ebb top needs a terminal; use ebb status (or --json) otherwise');
+  }
+  const response = await adminRequest(admin, 'GET', '/events');
+  if (response.statusCode !== 200) {
+    response.resume();
+    throw new EbbError('ADMIN_FAILED', `GET /events failed: ${response.statusCode}`);
+  }
+  let view: TopView = {
+    where: describeAdmin(admin),
+    status: null,
+    throughputBytesPerSec: undefined,
+    order: 'eta',
+  };
+  const draw = (): void => {
+    const lines = renderTopScreen(view, output.columns, output.rows);
+    output.write(`\x1b[H${lines.join('\x1b[K\r\n')}\x1b[K\x1b[J`);
+  };
+  const toggle = (order: RowOrder): RowOrder => (order === 'eta' ? 'rate' : 'eta');
+
+  output.write(ENTER);
+  input.setRawMode(true);
+  let quit!: (ending: Ending) => void;
+  const quitting = new Promise<Ending>((resolve) => (quit = resolve));
+  const onKey = (key: Buffer): void => {
+    const text = key.toString('latin1');
+    if (text === 'q' || text === 'Q' || text === '\x03' || text === '\x1b') quit({ kind: 'quit' });
+    else if (text === 's' || text === 'S') {
+      view = { ...view, order: toggle(view.order) };
+      draw();
+    }
+  };
+  const onSignal = (): void => quit({ kind: 'quit' });
+  input.on('data', onKey);
+  input.resume();
+  output.on('resize', draw);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  draw();
+  let ending: Ending;
+  try {
+    const following = follow(response, (data) => {
+      view = {
+        ...view,
+        status: data.status,
+        throughputBytesPerSec: data.throughput?.bytesPerSec ?? view.throughputBytesPerSec,
+      };
+      draw();
+    });
+    ending = await Promise.race([quitting, following]);
+  } finally {
+    response.destroy();
+    input.off('data', onKey);
+    output.off('resize', draw);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    input.setRawMode(false);
+    input.pause();
+    output.write(LEAVE);
+  }
+  if (ending.kind === 'gone') output.write(`ebb top: ${describeGone(ending.summary)}\n`);
+  return EXIT_STATUS.OK;
+}
+
+/** Calls `onStatus` per tick; resolves when the stream ends (the server went away). */
+async function follow(
+  response: IncomingMessage,
+  onStatus: (data: FeedStatus) => void,
+): Promise<Ending> {
+  let summary: DrainSummary | null = null;
+  try {
+    for await (const event of readServerEvents(response)) {
+      if (event.event === 'status') onStatus(JSON.parse(event.data) as FeedStatus);
+      if (event.event === 'finished') summary = JSON.parse(event.data) as DrainSummary;
+    }
+  } catch {
+    // a reset stream is a server gone like any other
+  }
+  return { kind: 'gone', summary };
+}
+
+function describeGone(summary: DrainSummary | null): string {
+  if (summary === null) return 'the server has gone away';
+  return (
+    `the server has exited: drain finished in ${(summary.durationMs / 1000).toFixed(1)} s, ` +
+    `${summary.completed.count} downloads completed (${formatBytes(summary.completed.bytes)}), ` +
+    `${summary.cut.length} cut`
+  );
+}
