@@ -43,6 +43,7 @@ export class HttpConnection {
   private cutReason: ResponseOutcome | null = null;
   private headerTimer: NodeJS.Timeout | null = null;
   private deliveryTimer: NodeJS.Timeout | null = null;
+  private allAcknowledged = false;
 
   constructor(
     readonly socket: Socket,
@@ -94,9 +95,13 @@ export class HttpConnection {
     this.deliveryTimer?.refresh();
   }
 
-  /** While delivering: the client has every byte; the connection may go. */
-  markDelivered(): void {
-    if (this.phase === 'delivering') this.socket.destroy();
+  /**
+   * While delivering: the client's kernel has acknowledged every byte. The connection still
+   * waits for the client's own close (its application may not have read them yet); if that
+   * never comes, the write-idle timeout ends it as delivered rather than as a cut.
+   */
+  noteAllAcknowledged(): void {
+    this.allAcknowledged = true;
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -199,7 +204,10 @@ export class HttpConnection {
     this.socket.setTimeout(0);
     this.socket.end();
     this.socket.resume();
-    this.deliveryTimer = setTimeout(() => this.cut('timeout'), this.options.writeIdleTimeoutMs);
+    this.deliveryTimer = setTimeout(() => {
+      if (this.allAcknowledged) this.socket.destroy();
+      else this.cut('timeout');
+    }, this.options.writeIdleTimeoutMs);
   }
 
   private replyError(status: number): void {

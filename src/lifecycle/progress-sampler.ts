@@ -8,11 +8,6 @@ import { RATE_TAU_MS } from './registry.js';
 import { readSendQueues } from './tcp-queue.js';
 
 export const SAMPLE_INTERVAL_MS = 1000;
-/**
- * A client that has acknowledged every byte (and our FIN) but keeps its side open is let go
- * after this long: its data is safe in its own kernel.
- */
-export const ACKED_LINGER_MS = 5000;
 
 /** How long a look at the status (a /status request, an events viewer) keeps sampling on. */
 export const DEMAND_HOLD_MS = 10_000;
@@ -96,12 +91,7 @@ function updateEntry(entry: ConnectionEntry, txQueue: number | undefined, nowMs:
   entry.bytesAcked = acked;
   entry.lastSampleMs = nowMs;
   if (delta > 0) connection.noteDeliveryProgress();
-  if (!delivering || txQueue === undefined || unacked > 0) {
-    entry.allAckedSinceMs = 0;
-    return;
-  }
-  if (entry.allAckedSinceMs === 0) entry.allAckedSinceMs = nowMs;
-  else if (nowMs - entry.allAckedSinceMs >= ACKED_LINGER_MS) connection.markDelivered();
+  if (delivering && txQueue !== undefined && unacked === 0) connection.noteAllAcknowledged();
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -42,8 +42,6 @@ export class ConnectionEntry implements ConnectionObserver {
   rateBytesPerSec = 0;
   lastSampleMs = 0;
   lastProgressMs = 0;
-  /** When the kernel was first seen holding nothing unacknowledged while delivering. */
-  allAckedSinceMs = 0;
   inResponse = false;
   /** How the delivery of the last reply ended, once the socket closed while delivering it. */
   delivery: ResponseOutcome | null = null;
@@ -72,7 +70,6 @@ export class ConnectionEntry implements ConnectionObserver {
     this.rateBytesPerSec = 0;
     this.lastSampleMs = this.requestStartMs;
     this.lastProgressMs = this.requestStartMs;
-    this.allAckedSinceMs = 0;
   }
 
   onResponseStart(request: ParsedRequest, reply: Reply, bytesDue: number): void {
