@@ -66,8 +66,13 @@ test('a file deleted mid-download: the download delivers the old bytes; the next
 test('a file truncated in place mid-download: the download is cut short, never padded or spliced', async () => {
   const old: Fixture = await writeRandomFile(root.path, 'truncated.iso', SIZE);
   const { result } = await startDownload(old.name);
+  // Handled at once: the cut may come before the truncate call returns.
+  const ended = result.then(
+    (done) => `completed with ${done.bodyBytes} bytes`,
+    (error: Error) => error.message,
+  );
   await truncate(join(root.path, old.name), 1024);
-  await assert.rejects(result, /connection closed after \d+ of 16777216 body bytes/);
+  assert.match(await ended, /connection closed after \d+ of 16777216 body bytes/);
   assert.equal((await fetchRaw(port, `/${old.name}`)).body.length, 1024);
 });
 
