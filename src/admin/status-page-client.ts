@@ -74,6 +74,15 @@ function formatClock(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour12: false });
 }
 
+/** The request target as the file name it asks for (`%20` shown as a space); raw if malformed. */
+function displayPath(target: string): string {
+  try {
+    return decodeURIComponent(target);
+  } catch {
+    return target;
+  }
+}
+
 function isInFlight(row: ConnectionRow): boolean {
   return row.state === 'responding' || row.state === 'delivering';
 }
@@ -215,7 +224,7 @@ function renderRow(row: ConnectionRow): HTMLTableRowElement {
   const tr = make('tr');
   tr.dataset['id'] = String(row.id);
   const inFlight = isInFlight(row);
-  const file = row.path === null ? '' : `${row.method ?? ''} ${row.path}`.trim();
+  const file = row.path === null ? '' : `${row.method ?? ''} ${displayPath(row.path)}`.trim();
   tr.append(
     make('td', 'client', row.client),
     make('td', 'path', file),
@@ -229,8 +238,7 @@ function renderRow(row: ConnectionRow): HTMLTableRowElement {
     make('td', 'num rate', inFlight ? formatRate(row.rateBytesPerSec) : ''),
     make('td', 'num eta', inFlight ? formatSeconds(row.etaSeconds) : ''),
   );
-  const title = row.path === null ? row.client : `${row.client} ${file}`;
-  tr.title = title;
+  tr.title = row.path === null ? row.client : `${row.client} ${row.method ?? ''} ${row.path}`;
   return tr;
 }
 

@@ -13,6 +13,15 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** The request target as the file name it asks for (`%20` shown as a space); raw if malformed. */
+export function displayPath(target: string): string {
+  try {
+    return decodeURIComponent(target);
+  } catch {
+    return target;
+  }
+}
+
 /** `8.0M`, `512K`, `1.2G`: at most six characters. */
 export function compactBytes(bytes: number): string {
   const units = ['B', 'K', 'M', 'G', 'T'];
@@ -74,7 +83,7 @@ export function tableHeader(width: number): string {
 }
 
 export function tableRow(row: ConnectionRow, width: number): string {
-  const file = row.path === null ? `(${row.state})` : printable(row.path);
+  const file = row.path === null ? `(${row.state})` : printable(displayPath(row.path));
   const cells = [fit(row.client, FIXED.client), fit(file, fileWidth(width), true)];
   if (!isInFlight(row)) return [...cells, row.state.padStart(FIXED.progress)].join(' ').trimEnd();
   const percent = row.bytesDue === 0 ? 100 : (row.bytesAcked / row.bytesDue) * 100;

@@ -1,0 +1,181 @@
+/**
+ * The status page in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core): a throttled download's progress bar moves, a drain shows its banner, the
+ * server's exit shows the page gone, and a hostile file name is text, not markup.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, constants, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startEbb, stopAll } from '../helpers/ebb-process.js';
+import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
+import { download } from '../helpers/http-client.js';
+import { adminFetch, adminPortOf } from '../helpers/admin.js';
+
+after(stopAll);
+
+const CHROMIUM = '/usr/bin/chromium';
+const HOSTILE = '<img src=x onerror=alert(1)>.bin';
+
+const root = await makeTempDir();
+after(root.remove);
+const big = await writeRandomFile(root.path, 'big.iso', 24 * 1024 * 1024);
+const hostile = await writeRandomFile(root.path, HOSTILE, 12 * 1024 * 1024);
+
+async function launchBrowser(): Promise<Browser> {
+  // CI installs chromium (.ci/run); a machine without it fails here rather than skipping.
+  await access(CHROMIUM, constants.X_OK).catch((error: unknown) => {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium`, { cause: error });
+  });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
+}
+
+function throttled(port: number, path: string, bytesPerSecond: number) {
+  let headSeen!: () => void;
+  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
+  const result = download(port, path, { bytesPerSecond, onHead: () => headSeen() });
+  return { gotHead, result };
+}
+
+/** The percent shown in the row whose file cell contains `name`. */
+async function percentOf(page: Page, name: string): Promise<number> {
+  const text = await page
+    .locator('#rows tr', { has: page.locator('td.path', { hasText: name }) })
+    .locator('.pct')
+    .textContent();
+  return Number.parseFloat(text ?? '');
+}
+
+test('status page: live progress, drain banner, server gone, hostile names as text', async () => {
+  const browser = await launchBrowser();
+  after(() => browser.close());
+  const server = await startEbb([
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    '--access-log',
+    'off',
+    root.path,
+  ]);
+  const adminPort = adminPortOf(server.stderr.lines);
+  const origin = `http://127.0.0.1:${adminPort}`;
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const foreign: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(origin)) foreign.push(request.url());
+  });
+  const response = await page.goto(`${origin}/`);
+  assert.equal(response?.status(), 200);
+  assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+  await page.locator('#link', { hasText: 'live' }).waitFor();
+
+  const slow = throttled(server.port, `/${big.name}`, 2_500_000);
+  // Raw `<`, `>` are legal in a target here; `%20` keeps the request line valid.
+  const evil = throttled(server.port, `/${HOSTILE.replaceAll(' ', '%20')}`, 1_500_000);
+  await Promise.all([slow.gotHead, evil.gotHead]);
+
+  // The progress bar moves: read the percent, wait for a later tick, read it again.
+  const bigRow = page.locator('td.path', { hasText: big.name });
+  await bigRow.waitFor();
+  await page.waitForFunction(
+    () => Number.parseFloat(document.querySelector('#rows .pct')?.textContent ?? '') > 0,
+  );
+  const first = await percentOf(page, big.name);
+  await page.waitForFunction(
+    ({ before }) => {
+      const cells = [...document.querySelectorAll('#rows tr')].filter((tr) =>
+        tr.querySelector('td.path')?.textContent?.includes('big.iso'),
+      );
+      return Number.parseFloat(cells[0]?.querySelector('.pct')?.textContent ?? '') > before;
+    },
+    { before: first },
+    { timeout: 15_000 },
+  );
+  const second = await percentOf(page, big.name);
+  assert.ok(second > first, `progress grew: ${first}% then ${second}%`);
+  const fill = await page
+    .locator('#rows tr', { has: bigRow })
+    .locator('.fill')
+    .evaluate((el) => (el as HTMLElement).style.width);
+  assert.match(fill, /^[\d.]+%$/);
+
+  // The hostile name is shown as text; nothing it spells is parsed as markup.
+  const evilCell = page.locator('td.path', { hasText: HOSTILE });
+  await evilCell.waitFor();
+  assert.equal(await evilCell.textContent(), `GET /${HOSTILE}`);
+  assert.equal(await page.locator('img').count(), 0, 'no img element was injected');
+  assert.deepEqual(dialogs, []);
+
+  // Drain: the banner says what is left and when it should be over.
+  assert.equal((await adminFetch(adminPort, 'POST', '/drain')).status, 202);
+  const banner = page.locator('#banner');
+  await banner.waitFor({ state: 'visible' });
+  assert.match((await banner.textContent()) ?? '', /Draining: \d+ connections open, \d+ downloads/);
+  await page.locator('#banner', { hasText: /Last completion forecast at/ }).waitFor();
+  assert.match((await page.locator('#state').textContent()) ?? '', /^draining since/);
+  const shots = await mkdtemp(join(tmpdir(), 'ebb-status-page-'));
+  const shot = join(shots, 'draining.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`# screenshot: ${shot}`);
+
+  // The downloads finish untouched; the server exits; the page says so.
+  assert.equal((await slow.result).sha256, big.sha256);
+  assert.equal((await evil.result).sha256, hostile.sha256);
+  assert.equal((await server.exited).code, 0);
+  await page.locator('#link', { hasText: 'server has exited' }).waitFor({ timeout: 15_000 });
+  const gone = page.locator('#gone');
+  assert.ok(await gone.isVisible());
+  assert.match((await gone.textContent()) ?? '', /The server has exited/);
+  assert.equal(await banner.isVisible(), false);
+  assert.deepEqual(foreign, [], 'the page fetched nothing from elsewhere');
+  assert.deepEqual(dialogs, []);
+});
+
+test('status page: an events stream that drops while the server lives shows reconnecting, then live', async () => {
+  const browser = await launchBrowser();
+  after(() => browser.close());
+  const server = await startEbb([
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    '--access-log',
+    'off',
+    root.path,
+  ]);
+  const adminPort = adminPortOf(server.stderr.lines);
+  const page = await browser.newPage();
+  // Fail the stream once, as a proxy dropping it would; the server still answers /status.
+  let failures = 0;
+  await page.route('**/events', async (route) => {
+    if (failures++ === 0) await route.abort('connectionreset');
+    else await route.continue();
+  });
+  await page.goto(`http://127.0.0.1:${adminPort}/`);
+  await page.locator('#link', { hasText: 'reconnecting' }).waitFor();
+  await page.locator('#link', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+  assert.ok(failures >= 2, 'the page reconnected by itself');
+  assert.equal(await page.locator('#gone').isVisible(), false);
+  server.child.kill('SIGINT');
+  assert.equal((await server.exited).code, 0);
+  await page.locator('#link', { hasText: 'server has exited' }).waitFor({ timeout: 15_000 });
+});
