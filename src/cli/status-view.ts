@@ -107,13 +107,14 @@ export function stateLine(status: StatusSnapshot): string {
 export function totalsLine(status: StatusSnapshot, throughputBytesPerSec?: number): string {
   const c = status.counters;
   const up = (Date.parse(status.now) - Date.parse(status.startedAt)) / 1000;
-  const parts = [
-    `up ${formatSeconds(up)}`,
-    `${c.requestsTotal} requests`,
-    `${formatBytes(c.bodyBytesTotal)} served`,
-    `${c.connections} conns (${c.downloadsInFlight} downloading)`,
-  ];
+  // Most telling first: a narrow terminal cuts the end.
+  const parts = [`up ${formatSeconds(up)}`];
   if (throughputBytesPerSec !== undefined) parts.push(`${formatBytes(throughputBytesPerSec)}/s`);
+  parts.push(
+    `${c.connections} conns, ${c.downloadsInFlight} downloading`,
+    `${c.requestsTotal} reqs`,
+    `${formatBytes(c.bodyBytesTotal)} served`,
+  );
   return parts.join(' · ');
 }
 
