@@ -14,7 +14,7 @@ import { listFigures, listTargets, type FigurePlan } from './figures.js';
 import { parseBenchOptions, type BenchOptions, type ServerName } from './options.js';
 import { ensurePrerequisites } from './prereqs.js';
 import { Results } from './results.js';
-import { EBB_MAIN, isEbbBuilt, serverSpec } from './servers.js';
+import { EBB_BIN, EBB_MAIN, isEbbBuilt, serverSpec } from './servers.js';
 import { runRequestSession, runSlowSession, type SessionContext } from './sessions.js';
 import { renderTable } from './table.js';
 
@@ -43,9 +43,7 @@ function plannedSlowCounts(options: BenchOptions, fdLimit: number, results: Resu
 
 function isEbbRunnable(): boolean {
   if (!isEbbBuilt()) return false;
-  return (
-    spawnSync(process.execPath, [EBB_MAIN, 'serve', '--help'], { stdio: 'ignore' }).status === 0
-  );
+  return spawnSync(EBB_BIN, ['serve', '--help'], { stdio: 'ignore' }).status === 0;
 }
 
 function availableServers(options: BenchOptions, results: Results): ServerName[] {

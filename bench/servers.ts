@@ -44,6 +44,8 @@ export interface RunningServer {
 
 const distDir = fileURLToPath(new URL('..', import.meta.url));
 export const EBB_MAIN = join(distDir, 'src', 'cli', 'main.js');
+/** What operators run: bin/ebb passes ebb's V8 flags to node. */
+export const EBB_BIN = join(distDir, '..', 'bin', 'ebb');
 const peerScript = (name: string) => join(distDir, 'bench', 'peers', `${name}.js`);
 
 const SPECS: Record<ServerName, ServerSpec> = {
@@ -54,8 +56,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
     readyLine: /serving/,
     prepare: (input, adminPort) =>
       Promise.resolve([
-        process.execPath,
-        EBB_MAIN,
+        EBB_BIN,
         'serve',
         '--listen',
         `${HOST}:${input.port}`,

@@ -135,8 +135,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
 
   const control: AdminControl = {
     async status(limit) {
-      sampler.demand();
-      await sampler.sample();
+      await sampler.demandFresh();
       return statusNow(limit);
     },
     isReady: () => running.state.kind === 'serving',

@@ -21,6 +21,7 @@ export class ProgressSampler {
   private timer: NodeJS.Timeout | null = null;
   private sampling = false;
   private demandUntilMs = 0;
+  private lastSampleMs = 0;
   private always = false;
 
   constructor(private readonly registry: Registry) {}
@@ -28,6 +29,16 @@ export class ProgressSampler {
   /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
   demand(): void {
     this.demandUntilMs = Date.now() + DEMAND_HOLD_MS;
+  }
+
+  /**
+   * For a status request: keeps sampling on, and samples now only if the last sample is older
+   * than two intervals (the first look after a quiet spell). Reading /proc/net/tcp walks the
+   * kernel's whole connection table, so a status request should not pay it each time.
+   */
+  async demandFresh(): Promise<void> {
+    this.demand();
+    if (Date.now() - this.lastSampleMs > 2 * SAMPLE_INTERVAL_MS) await this.sample();
   }
 
   /** From now on sample every second (a drain began). */
@@ -51,6 +62,7 @@ export class ProgressSampler {
     const wanted = this.always || counts.delivering > 0 || Date.now() < this.demandUntilMs;
     if (!wanted) return;
     this.sampling = true;
+    this.lastSampleMs = Date.now();
     try {
       const queues = await readSendQueues();
       const nowMs = Date.now();

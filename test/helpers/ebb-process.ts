@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The entry point operators run (it passes ebb's V8 flags to node). */
+export const EBB_BIN = fileURLToPath(new URL('../../../bin/ebb', import.meta.url));
 
 export interface Exit {
   readonly code: number | null;
@@ -75,7 +76,7 @@ const running = new Set<ChildProcess>();
 
 /** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
 export function spawnEbb(args: readonly string[], options: { cwd?: string } = {}): EbbProcess {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+  const child = spawn(EBB_BIN, [...args], {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

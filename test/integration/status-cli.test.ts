@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { CLI_PATH, spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { EBB_BIN, spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { startWithAdmin, throttledDownload } from '../helpers/live-server.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
-import { download } from '../helpers/http-client.js';
-import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { adminFetch } from '../helpers/admin.js';
 import type { StatusSnapshot } from '../../src/lifecycle/status.js';
 
 after(stopAll);
@@ -16,13 +16,6 @@ const run = promisify(execFile);
 const root = await makeTempDir();
 after(root.remove);
 const big = await writeRandomFile(root.path, 'big.iso', 16 * 1024 * 1024);
-
-function throttled(port: number, path: string, bytesPerSecond: number) {
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const result = download(port, path, { bytesPerSecond, onHead: () => headSeen() });
-  return { gotHead, result };
-}
 
 async function ebbCli(args: readonly string[]): Promise<{ code: number | null; out: string }> {
   const proc = spawnEbb(args);
@@ -70,7 +63,7 @@ class Tmux {
 
 const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 const topCommand = (admin: string): string =>
-  `${quote(process.execPath)} ${quote(CLI_PATH)} top --admin ${admin}; echo "top exited $?"; sleep 60`;
+  `${quote(EBB_BIN)} top --admin ${admin}; echo "top exited $?"; sleep 60`;
 
 test('ebb status --json and ebb status show a live download, found through --pid-file or --admin', async () => {
   const dir = await makeTempDir('ebb-status-');
@@ -85,7 +78,7 @@ test('ebb status --json and ebb status show a live download, found through --pid
     'off',
     root.path,
   ]);
-  const slow = throttled(server.port, `/${big.name}`, 4_000_000);
+  const slow = throttledDownload(server.port, `/${big.name}`, 4_000_000);
   await slow.gotHead;
 
   const json = await ebbCli(['status', '--json', '--pid-file', pidFile]);
@@ -119,17 +112,8 @@ test('ebb status --json and ebb status show a live download, found through --pid
 });
 
 test('ebb top in an 80x24 terminal: a live download row, s toggles the order, q restores the terminal', async () => {
-  const server = await startEbb([
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--access-log',
-    'off',
-    root.path,
-  ]);
-  const adminPort = adminPortOf(server.stderr.lines);
-  const slow = throttled(server.port, `/${big.name}`, 2_000_000);
+  const { server, adminPort } = await startWithAdmin(root.path);
+  const slow = throttledDownload(server.port, `/${big.name}`, 2_000_000);
   await slow.gotHead;
   const tmux = new Tmux();
   after(() => tmux.kill());
@@ -153,17 +137,8 @@ test('ebb top in an 80x24 terminal: a live download row, s toggles the order, q 
 });
 
 test('ebb top during a drain: the drain line, then the summary once the server has exited', async () => {
-  const server = await startEbb([
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--access-log',
-    'off',
-    root.path,
-  ]);
-  const adminPort = adminPortOf(server.stderr.lines);
-  const slow = throttled(server.port, `/${big.name}`, 3_000_000);
+  const { server, adminPort } = await startWithAdmin(root.path);
+  const slow = throttledDownload(server.port, `/${big.name}`, 3_000_000);
   await slow.gotHead;
   const tmux = new Tmux();
   after(() => tmux.kill());
