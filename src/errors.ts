@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   CONFIG_UNREADABLE: 'the config file cannot be read or parsed',
   ROOT_MISSING: 'the document root does not exist or is not a directory',
   LISTEN_FAILED: 'a listen address cannot be bound',
+  ACCESS_LOG_FAILED: 'the access log file cannot be opened',
   PID_FILE_LIVE: 'the pid file names a running ebb',
   PID_FILE_FAILED: 'the pid file cannot be written or read',
   NOT_RUNNING: 'no ebb server answers at the given pid file or admin address',
@@ -51,6 +52,7 @@ export function exitStatusFor(code: ErrorCode): number {
       return EXIT_STATUS.NOT_RUNNING;
     case 'ROOT_MISSING':
     case 'LISTEN_FAILED':
+    case 'ACCESS_LOG_FAILED':
     case 'PID_FILE_LIVE':
     case 'PID_FILE_FAILED':
     case 'ADMIN_FAILED':

@@ -5,6 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { formatAccessLine, type AccessRecord } from './format-line.js';
+import { EbbError } from '../errors.js';
 
 export type AccessLogTarget = { kind: 'off' } | { kind: 'stdout' } | { kind: 'file'; path: string };
 
@@ -29,7 +30,14 @@ export async function openAccessLog(target: AccessLogTarget): Promise<AccessLog>
   const open = async (): Promise<NodeJS.WritableStream> => {
     if (target.kind === 'stdout') return process.stdout;
     const stream = createWriteStream(target.path, { flags: 'a' });
-    await once(stream, 'open');
+    try {
+      await once(stream, 'open');
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new EbbError('ACCESS_LOG_FAILED', `cannot open access log ${target.path}: ${why}`, {
+        cause: error,
+      });
+    }
     return stream;
   };
   let stream = await open();
