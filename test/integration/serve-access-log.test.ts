@@ -12,6 +12,7 @@ import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, requestText } from '../helpers/http-client.js';
 import { exchange, fetchRaw, waitForLogLine } from '../helpers/raw-http.js';
+import { parseAccessLine, type AccessLine } from '../helpers/access-lines.js';
 
 after(stopAll);
 
@@ -26,40 +27,10 @@ const big = await writeRandomFile(root.path, 'big.iso', 24 * 1024 * 1024);
 const server = await startEbb(['--listen', '127.0.0.1:0', '--access-log', logPath, root.path]);
 const port = server.port;
 
-/** HOST - - [DATE] "REQUEST" STATUS BYTES "REFERER" "UA" SECONDS OUTCOME */
-const CLF =
-  /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "((?:[^"\\]|\\x[0-9a-f]{2})*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\x[0-9a-f]{2})*)" "((?:[^"\\]|\\x[0-9a-f]{2})*)" (\d+\.\d{3}) (complete|aborted|timeout|deadline|stopped|error)$/;
-
-interface LogLine {
-  readonly request: string;
-  readonly status: number;
-  readonly bytes: string;
-  readonly referer: string;
-  readonly userAgent: string;
-  readonly seconds: number;
-  readonly outcome: string;
-}
-
-function parseLine(line: string): LogLine {
-  const match = CLF.exec(line);
-  assert.ok(match !== null, `not a Combined Log Format line: ${line}`);
-  const [, request = '', status, bytes = '', referer = '', userAgent = '', seconds, outcome = ''] =
-    match;
-  return {
-    request,
-    status: Number(status),
-    bytes,
-    referer,
-    userAgent,
-    seconds: Number(seconds),
-    outcome,
-  };
-}
-
 /** A unique User-Agent per test, to find its line. */
 const agentFor = (name: string): string => `ebb-test/${name}`;
-const lineOf = async (agent: string, path = logPath): Promise<LogLine> =>
-  parseLine(await waitForLogLine(path, new RegExp(`"${agent}" \\d`)));
+const lineOf = async (agent: string, path = logPath): Promise<AccessLine> =>
+  parseAccessLine(await waitForLogLine(path, new RegExp(`"${agent}" \\d`)));
 
 test('a complete download: one line with method, target, status, bytes, referer, agent, duration, complete', async () => {
   const agent = agentFor('complete');
@@ -114,7 +85,7 @@ test('a request refused by the parser is logged as "-" with its status', async (
   });
   const line = await waitForLogLine(logPath, /"-" 400 /);
   assert.ok(!before.includes(line));
-  assert.equal(parseLine(line).request, '-');
+  assert.equal(parseAccessLine(line).request, '-');
 });
 
 test('a client that disconnects mid-body is logged "aborted" with the bytes it got', async () => {
@@ -138,7 +109,7 @@ test('quoted fields are escaped: a client cannot forge a line or a field', async
     `GET /${small.name}?"quoted" HTTP/1.1\r\nHost: t\r\nUser-Agent: ${agent}\r\nReferer: \xff\xfe\r\n\r\n`,
   );
   assert.equal(responses[0]?.status, 200);
-  const line = parseLine(await waitForLogLine(logPath, /evil\\x22/));
+  const line = parseAccessLine(await waitForLogLine(logPath, /evil\\x22/));
   assert.equal(line.userAgent, 'evil\\x22 200 9 \\x22x\\x5cy');
   assert.equal(line.request, `GET /${small.name}?\\x22quoted\\x22 HTTP/1.1`);
   assert.equal(line.referer, '\\xff\\xfe');

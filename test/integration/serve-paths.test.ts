@@ -170,7 +170,8 @@ test('--follow-symlinks serves what a link out of the root points at', async () 
 
 test('broken, looping and dangling links → 404, and the server keeps going', async () => {
   for (const server of [strict, following]) {
-    for (const path of ['/loop', '/loop/x', '/dangling']) {
+    // ELOOP, ENOENT through a link, ENOTDIR: each a plain 404.
+    for (const path of ['/loop', '/loop/x', '/dangling', '/public.txt/x', '/public.txt/']) {
       assert.equal((await fetchRaw(server.port, path)).status, 404, path);
     }
   }
