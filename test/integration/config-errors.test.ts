@@ -187,17 +187,13 @@ test('a port in use → exit 1 with "address already in use", and nothing left b
   assertCleanRefusal(run);
 });
 
-test(
-  'an access log that cannot be opened → exit 1, one line naming the file, before anything is bound',
-  { todo: 'src/server.ts: openAccessLog error escapes as "unexpected failure" (see report)' },
-  async () => {
-    const path = join(root, 'no-such-dir', 'access.log');
-    const run = await runEbb(['serve', '--listen', '127.0.0.1:0', '--access-log', path, root]);
-    assert.equal(run.exit.code, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`access log.*${path}`));
-    assertCleanRefusal(run);
-  },
-);
+test('an access log that cannot be opened → exit 1, one line naming the file, before anything is bound', async () => {
+  const path = join(root, 'no-such-dir', 'access.log');
+  const run = await runEbb(['serve', '--listen', '127.0.0.1:0', '--access-log', path, root]);
+  assert.equal(run.exit.code, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`access log.*${path}`));
+  assertCleanRefusal(run);
+});
 
 test('ebb --help, ebb --version, ebb serve --help → exit 0 with their text', async () => {
   const help = await runEbb(['--help']);
