@@ -1,13 +1,16 @@
 /**
- * Once a second, while responses are in flight, asks the kernel how much each client has
- * acknowledged and updates progress, rate and delivery. Acknowledged, not written: the first
- * megabytes of a slow download land in the send buffer at once and must not look delivered.
+ * About once a second, while responses are in flight, asks the kernel how much each client
+ * has acknowledged and updates progress, rate and delivery. Acknowledged, not written: the
+ * first megabytes of a slow download land in the send buffer at once and must not look
+ * delivered. Reading /proc/net/tcp costs ~10 ms per 1,000 sockets (the kernel walks its whole
+ * table), so the interval stretches to keep sampling under MAX_CPU_SHARE of a core.
  */
 import type { ConnectionEntry, Registry } from './registry.js';
 import { RATE_TAU_MS } from './registry.js';
 import { readSendQueues } from './tcp-queue.js';
 
 export const SAMPLE_INTERVAL_MS = 1000;
+const MAX_CPU_SHARE = 0.05;
 
 /** How long a look at the status (a /status request, an events viewer) keeps sampling on. */
 export const DEMAND_HOLD_MS = 10_000;
@@ -22,7 +25,9 @@ export class ProgressSampler {
   private sampling = false;
   private demandUntilMs = 0;
   private lastSampleMs = 0;
+  private intervalMs = SAMPLE_INTERVAL_MS;
   private always = false;
+  private stopped = true;
 
   constructor(private readonly registry: Registry) {}
 
@@ -38,7 +43,7 @@ export class ProgressSampler {
    */
   async demandFresh(): Promise<void> {
     this.demand();
-    if (Date.now() - this.lastSampleMs > 2 * SAMPLE_INTERVAL_MS) await this.sample();
+    if (Date.now() - this.lastSampleMs > 2 * this.intervalMs) await this.sample();
   }
 
   /** From now on sample every second (a drain began). */
@@ -47,12 +52,21 @@ export class ProgressSampler {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS).unref();
+    this.stopped = false;
+    this.schedule();
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.sample().finally(() => this.schedule());
+    }, this.intervalMs).unref();
   }
 
   /** One sample now (also used by `/status` so a snapshot is current). */
@@ -62,7 +76,8 @@ export class ProgressSampler {
     const wanted = this.always || counts.delivering > 0 || Date.now() < this.demandUntilMs;
     if (!wanted) return;
     this.sampling = true;
-    this.lastSampleMs = Date.now();
+    const startedMs = Date.now();
+    this.lastSampleMs = startedMs;
     try {
       const queues = await readSendQueues();
       const nowMs = Date.now();
@@ -73,6 +88,8 @@ export class ProgressSampler {
       }
     } finally {
       this.sampling = false;
+      const costMs = Date.now() - startedMs;
+      this.intervalMs = Math.max(SAMPLE_INTERVAL_MS, costMs / MAX_CPU_SHARE);
     }
   }
 }
