@@ -14,7 +14,7 @@ import { Registry, type ConnectionEntry } from './lifecycle/registry.js';
 import { bindListeners } from './lifecycle/listeners.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { ProgressSampler } from './lifecycle/progress-sampler.js';
-import { claimPidFile, refuseLiveServer, releasePidFile } from './lifecycle/pid-file.js';
+import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers } from './lifecycle/signals.js';
 import { buildStatus } from './lifecycle/status.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
@@ -76,7 +76,7 @@ function summaryLines(summary: DrainSummary): string[] {
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
   const { say } = options;
   const root = await resolveRoot(config.root);
-  if (config.pidFile !== null) await refuseLiveServer(config.pidFile);
+  if (config.pidFile !== null) await checkPidFile(config.pidFile);
   const log = await openAccessLog(config.accessLog);
   const registry = new Registry();
   registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));

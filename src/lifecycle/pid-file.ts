@@ -3,7 +3,9 @@
  * on exit if it still names us. A pid file naming a live ebb refuses the start; a stale one
  * (dead pid, or a pid reused by another program) is replaced.
  */
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { EbbError } from '../errors.js';
 
@@ -32,6 +34,27 @@ export function isEbbServer(pid: number): boolean {
     return argv.some((a) => /(^|\/)ebb$|cli\/main\.js$/.test(a)) && argv.includes('serve');
   } catch {
     return false;
+  }
+}
+
+/**
+ * Checks, before anything is bound, that the pid file can be written: refuses (PID_FILE_LIVE)
+ * when it names another running ebb, (PID_FILE_FAILED) when its folder is missing or read-only.
+ */
+export async function checkPidFile(path: string): Promise<void> {
+  await refuseLiveServer(path);
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : 'not writable';
+    throw new EbbError(
+      'PID_FILE_FAILED',
+      `cannot write pid file ${path}: ${dirname(path)}: ${why}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
