@@ -43,6 +43,8 @@ export class ConnectionEntry implements ConnectionObserver {
   lastSampleMs = 0;
   lastProgressMs = 0;
   inResponse = false;
+  private clientText: string | null = null;
+  private requestStartText: string | null = null;
   /** How the delivery of the last reply ended, once the socket closed while delivering it. */
   delivery: ResponseOutcome | null = null;
 
@@ -57,7 +59,22 @@ export class ConnectionEntry implements ConnectionObserver {
     this.tcpKey = tcpKey(socket);
   }
 
+  /** `HOST:PORT` of the client (IPv6 in brackets), for status rows. */
+  get client(): string {
+    this.clientText ??= this.remoteAddress.includes(':')
+      ? `[${this.remoteAddress}]:${this.remotePort}`
+      : `${this.remoteAddress}:${this.remotePort}`;
+    return this.clientText;
+  }
+
+  /** When the current request began, as ISO 8601; formatted once, on first look. */
+  get requestStartIso(): string {
+    this.requestStartText ??= new Date(this.requestStartMs).toISOString();
+    return this.requestStartText;
+  }
+
   onRequestStart(request: ParsedRequest): void {
+    this.requestStartText = null;
     this.requests++;
     this.registry.requestsTotal++;
     this.request = request;

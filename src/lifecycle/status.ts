@@ -84,9 +84,7 @@ export function toRow(entry: ConnectionEntry): ConnectionRow {
         : null;
   return {
     id: entry.id,
-    client: entry.remoteAddress.includes(':')
-      ? `[${entry.remoteAddress}]:${entry.remotePort}`
-      : `${entry.remoteAddress}:${entry.remotePort}`,
+    client: entry.client,
     state: entry.phase === 'closed' ? 'delivering' : entry.phase,
     method: started ? (entry.request?.method ?? null) : null,
     path: started ? (entry.request?.target ?? null) : null,
@@ -96,7 +94,7 @@ export function toRow(entry: ConnectionEntry): ConnectionRow {
     bytesAcked: entry.bytesAcked,
     bytesDue: entry.bytesDue,
     bytesLeft,
-    startedAt: started ? iso(entry.requestStartMs) : null,
+    startedAt: started ? entry.requestStartIso : null,
     rateBytesPerSec: Math.round(entry.rateBytesPerSec),
     etaSeconds: eta === null ? null : Math.round(eta * 10) / 10,
   };
