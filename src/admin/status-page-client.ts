@@ -44,6 +44,8 @@ function make<K extends keyof HTMLElementTagNameMap>(
 }
 
 // ---- figures ---------------------------------------------------------------------------------
+// The same units as the CLI's (`cli/format.ts`): restated, as an inlined page script cannot
+// import the server's modules.
 
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

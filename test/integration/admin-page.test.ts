@@ -9,10 +9,10 @@ import { access, constants, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startEbb, stopAll } from '../helpers/ebb-process.js';
+import { stopAll } from '../helpers/ebb-process.js';
+import { startWithAdmin, throttledDownload } from '../helpers/live-server.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
-import { download } from '../helpers/http-client.js';
-import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { adminFetch } from '../helpers/admin.js';
 
 after(stopAll);
 
@@ -42,13 +42,6 @@ async function launchBrowser(): Promise<Browser> {
   });
 }
 
-function throttled(port: number, path: string, bytesPerSecond: number) {
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const result = download(port, path, { bytesPerSecond, onHead: () => headSeen() });
-  return { gotHead, result };
-}
-
 /** The percent shown in the row whose file cell contains `name`. */
 async function percentOf(page: Page, name: string): Promise<number> {
   const text = await page
@@ -61,16 +54,7 @@ async function percentOf(page: Page, name: string): Promise<number> {
 test('status page: live progress, drain banner, server gone, hostile names as text', async () => {
   const browser = await launchBrowser();
   after(() => browser.close());
-  const server = await startEbb([
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--access-log',
-    'off',
-    root.path,
-  ]);
-  const adminPort = adminPortOf(server.stderr.lines);
+  const { server, adminPort } = await startWithAdmin(root.path);
   const origin = `http://127.0.0.1:${adminPort}`;
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -88,9 +72,9 @@ test('status page: live progress, drain banner, server gone, hostile names as te
   assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
   await page.locator('#link', { hasText: 'live' }).waitFor();
 
-  const slow = throttled(server.port, `/${big.name}`, 2_500_000);
+  const slow = throttledDownload(server.port, `/${big.name}`, 2_500_000);
   // Raw `<`, `>` are legal in a target here; `%20` keeps the request line valid.
-  const evil = throttled(server.port, `/${HOSTILE.replaceAll(' ', '%20')}`, 1_500_000);
+  const evil = throttledDownload(server.port, `/${HOSTILE.replaceAll(' ', '%20')}`, 1_500_000);
   await Promise.all([slow.gotHead, evil.gotHead]);
 
   // The progress bar moves: read the percent, wait for a later tick, read it again.
@@ -153,16 +137,7 @@ test('status page: live progress, drain banner, server gone, hostile names as te
 test('status page: an events stream that drops while the server lives shows reconnecting, then live', async () => {
   const browser = await launchBrowser();
   after(() => browser.close());
-  const server = await startEbb([
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--access-log',
-    'off',
-    root.path,
-  ]);
-  const adminPort = adminPortOf(server.stderr.lines);
+  const { server, adminPort } = await startWithAdmin(root.path);
   const page = await browser.newPage();
   // Fail the stream once, as a proxy dropping it would; the server still answers /status.
   let failures = 0;
