@@ -34,7 +34,9 @@ export async function startAdminServer(
 ): Promise<AdminServer> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://admin');
-    const route = routes.find((r) => r.path === url.pathname && r.method === request.method);
+    // HEAD is GET without a body (Node's response drops it), as load-balancer probes expect.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = routes.find((r) => r.path === url.pathname && r.method === method);
     if (route === undefined) {
       const known = routes.filter((r) => r.path === url.pathname);
       if (known.length > 0) response.setHeader('Allow', known.map((r) => r.method).join(', '));
