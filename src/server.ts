@@ -11,11 +11,11 @@ import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import { createStaticHandler } from './serve/handler.js';
 import { openAccessLog, type AccessLog } from './log/access-log.js';
 import { Registry, type ConnectionEntry } from './lifecycle/registry.js';
-import { bindListeners } from './lifecycle/listeners.js';
+import { bindListeners, type PublicListeners } from './lifecycle/listeners.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { ProgressSampler } from './lifecycle/progress-sampler.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
-import { installSignalHandlers } from './lifecycle/signals.js';
+import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { buildStatus } from './lifecycle/status.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { formatBytes, type DrainSummary } from './lifecycle/state.js';
@@ -73,14 +73,22 @@ function summaryLines(summary: DrainSummary): string[] {
   return lines;
 }
 
-export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
-  const { say } = options;
-  const root = await resolveRoot(config.root);
-  if (config.pidFile !== null) await checkPidFile(config.pidFile);
-  const log = await openAccessLog(config.accessLog);
-  const registry = new Registry();
-  registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
+interface Running {
+  readonly registry: Registry;
+  readonly lifecycle: Lifecycle;
+  readonly sampler: ProgressSampler;
+  readonly listeners: PublicListeners;
+  readonly startedAtMs: number;
+  readonly version: string;
+}
 
+/** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
+function connectionAcceptor(
+  config: ServeConfig,
+  root: string,
+  registry: Registry,
+  lifecycle: () => Lifecycle | null,
+): (socket: Socket) => void {
   const staticHandler = createStaticHandler({
     root,
     index: config.index,
@@ -90,66 +98,59 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     cacheControl: config.cacheControl,
   });
   const newcomerHandler = drainNewHandler(config.drainNew);
-  const connectionOptions: ConnectionOptions = {
+  const options: ConnectionOptions = {
     headerTimeoutMs: config.headerTimeoutMs,
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
     writeIdleTimeoutMs: config.writeIdleTimeoutMs,
     limits: DEFAULT_HEAD_LIMITS,
   };
-
-  let lifecycle: Lifecycle | null = null;
-  const onSocket = (socket: Socket): void => {
+  return (socket) => {
     const entry = registry.add(socket);
-    const normal = lifecycle === null || lifecycle.admitsNormally;
+    const normal = lifecycle()?.admitsNormally ?? true;
     const handler = normal || newcomerHandler === null ? staticHandler : newcomerHandler;
-    const connection = new HttpConnection(socket, handler, entry, connectionOptions);
+    const connection = new HttpConnection(socket, handler, entry, options);
     entry.connection = connection;
     if (!normal) connection.requestClose();
   };
+}
 
-  const listeners = await bindListeners(config.listen, onSocket);
-  const running = new Lifecycle(registry, listeners, config, say);
-  lifecycle = running;
-  const sampler = new ProgressSampler(registry);
-  sampler.start();
-  const startedAtMs = Date.now();
-
-  const watchers = new Set<DrainWatcher>();
+/** What the admin listener shows and controls: status, drain watchers, live feed, metrics. */
+function adminViews(run: Running) {
+  const { registry, lifecycle, sampler } = run;
   const statusNow = (limit: number) =>
     buildStatus(
       {
         registry,
-        state: running.state,
-        startedAtMs,
-        version: options.version,
-        listeners: listeners.addresses,
+        state: lifecycle.state,
+        startedAtMs: run.startedAtMs,
+        version: run.version,
+        listeners: run.listeners.addresses,
       },
       limit,
     );
+  const watchers = new Set<DrainWatcher>();
   // Progress for `ebb stop` watchers: one shared snapshot a second, only while someone watches.
   const progressTimer = setInterval(() => {
     if (watchers.size === 0) return;
     const snapshot = statusNow(1);
     for (const watcher of watchers) watcher.progress(snapshot);
   }, 1000).unref();
-
   const control: AdminControl = {
     async status(limit) {
       await sampler.demandFresh();
       return statusNow(limit);
     },
-    isReady: () => running.state.kind === 'serving',
+    isReady: () => lifecycle.state.kind === 'serving',
     drain: (timeoutMs) => {
       sampler.sampleAlways();
-      return running.drain({ trigger: 'admin', timeoutMs });
+      return lifecycle.drain({ trigger: 'admin', timeoutMs });
     },
-    stop: () => running.stop('admin'),
+    stop: () => lifecycle.stop('admin'),
     watch(watcher) {
       watchers.add(watcher);
       return () => watchers.delete(watcher);
     },
   };
-
   // The status page's live feed: one snapshot a second, shared, only while someone watches.
   const feed = new SnapshotFeed(
     (limit) => {
@@ -158,45 +159,77 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     },
     () => deliveredBytes(registry),
   );
+  const metrics = createServerMetrics({ registry, state: () => lifecycle.state });
+  return {
+    routes: [...controlRoutes(control), ...viewRoutes(feed, metrics)],
+    /** Tells every watcher and viewer how the drain ended. */
+    finish(summary: DrainSummary): void {
+      clearInterval(progressTimer);
+      for (const watcher of watchers) watcher.finished(summary);
+      feed.finish(summary);
+    },
+  };
+}
+
+export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
+  const { say } = options;
+  const root = await resolveRoot(config.root);
+  if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  const log = await openAccessLog(config.accessLog);
+  const registry = new Registry();
+  registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
+
+  let lifecycle: Lifecycle | null = null;
+  const onSocket = connectionAcceptor(config, root, registry, () => lifecycle);
+  const listeners = await bindListeners(config.listen, onSocket);
+  lifecycle = new Lifecycle(registry, listeners, config, say);
+  const sampler = new ProgressSampler(registry);
+  sampler.start();
+  const run: Running = {
+    registry,
+    lifecycle,
+    sampler,
+    listeners,
+    startedAtMs: Date.now(),
+    version: options.version,
+  };
+  const views = adminViews(run);
+
   let admin: AdminServer | null = null;
   try {
-    if (config.admin !== null) {
-      const metrics = createServerMetrics({ registry, state: () => running.state });
-      const routes = [...controlRoutes(control), ...viewRoutes(feed, metrics)];
-      admin = await startAdminServer(config.admin, routes);
-    }
+    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
   } catch (error) {
     listeners.close();
     await admin?.close();
     throw error;
   }
+  const removeSignalHandlers = installSignalHandlers(signalActions(run, log, say));
+  for (const address of listeners.addresses) say(`listening on ${address}`);
+  if (admin !== null) say(`admin on ${admin.address}`);
+  say(`serving ${root} (pid ${process.pid})`);
 
-  const removeSignalHandlers = installSignalHandlers({
+  const summary = await lifecycle.finished;
+  removeSignalHandlers();
+  sampler.stop();
+  for (const line of summaryLines(summary)) say(line);
+  views.finish(summary);
+  await Promise.all([admin?.close(), log.close()]);
+  if (config.pidFile !== null) await releasePidFile(config.pidFile);
+  return summary.exitStatus;
+}
+
+function signalActions(run: Running, log: AccessLog, say: (line: string) => void): SignalActions {
+  return {
     drain: (signal) => {
-      sampler.sampleAlways();
-      running.drain({ trigger: signal });
+      run.sampler.sampleAlways();
+      run.lifecycle.drain({ trigger: signal });
     },
-    stop: (signal) => running.stop(signal),
+    stop: (signal) => run.lifecycle.stop(signal),
     reopenLogs: (signal) => {
       say(`${signal}: reopening the access log`);
       log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
     },
     unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
-  });
-
-  for (const address of listeners.addresses) say(`listening on ${address}`);
-  if (admin !== null) say(`admin on ${admin.address}`);
-  say(`serving ${root} (pid ${process.pid})`);
-
-  const summary = await running.finished;
-  removeSignalHandlers();
-  sampler.stop();
-  clearInterval(progressTimer);
-  for (const line of summaryLines(summary)) say(line);
-  for (const watcher of watchers) watcher.finished(summary);
-  feed.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
-  if (config.pidFile !== null) await releasePidFile(config.pidFile);
-  return summary.exitStatus;
+  };
 }
