@@ -173,3 +173,21 @@ export async function download(
     socket.end();
   }
 }
+
+/** A download under way: `started` resolves once its response head has arrived. */
+export function startDownload(
+  port: number,
+  path: string,
+  options: DownloadOptions = {},
+): { readonly started: Promise<void>; readonly result: Promise<Download> } {
+  let headSeen!: () => void;
+  const started = new Promise<void>((resolve) => (headSeen = resolve));
+  const result = download(port, path, {
+    ...options,
+    onHead: (head) => {
+      options.onHead?.(head);
+      headSeen();
+    },
+  });
+  return { started, result };
+}

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
-import { connectTo, download, readResponse } from '../helpers/http-client.js';
+import { connectTo, download, readResponse, startDownload } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
 
 after(stopAll);
@@ -28,10 +28,8 @@ const base = (...extra: string[]): string[] => [
 ];
 
 function inFlight(port: number, rate: number) {
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const result = download(port, `/${big.name}`, { bytesPerSecond: rate, onHead: () => headSeen() });
-  return { gotHead, result };
+  const { started, result } = startDownload(port, `/${big.name}`, { bytesPerSecond: rate });
+  return { gotHead: started, result };
 }
 
 test('--drain-new 503: newcomers get 503 + Retry-After + Connection: close until the last download ends', async () => {

@@ -13,6 +13,7 @@ import {
   download,
   readResponse,
   requestText,
+  startDownload,
   type Download,
 } from '../helpers/http-client.js';
 
@@ -148,13 +149,9 @@ test('a keep-alive connection whose download was in flight is closed right after
 
 test('SIGQUIT drains like SIGINT; a repeated SIGINT reports progress instead of escalating', async () => {
   const server = await startEbb(serveArgs());
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const slow = download(server.port, `/${big.name}`, {
-    bytesPerSecond: 3_000_000,
-    onHead: () => headSeen(),
-  });
-  await gotHead;
+  const slowDownload = startDownload(server.port, `/${big.name}`, { bytesPerSecond: 3_000_000 });
+  const slow = slowDownload.result;
+  await slowDownload.started;
   server.child.kill('SIGQUIT');
   await server.stderr.waitFor(/draining \(SIGQUIT\)/);
   server.child.kill('SIGINT');
@@ -176,13 +173,9 @@ test('a stalled client is cut by the write-idle timeout while the drain goes on,
   });
   stalled.write(requestText(`/${big.name}`));
   await stalledGotHead;
-  let slowHead!: () => void;
-  const slowGotHead = new Promise<void>((resolve) => (slowHead = resolve));
-  const slow = download(server.port, `/${big.name}`, {
-    bytesPerSecond: 2_000_000,
-    onHead: () => slowHead(),
-  });
-  await slowGotHead;
+  const slowDownload = startDownload(server.port, `/${big.name}`, { bytesPerSecond: 2_000_000 });
+  const slow = slowDownload.result;
+  await slowDownload.started;
   server.child.kill('SIGINT');
   const result = await slow;
   assert.equal(result.sha256, big.sha256);
@@ -201,13 +194,9 @@ test('a stalled client is cut by the write-idle timeout while the drain goes on,
 
 test('the drain deadline cuts what remains, logs each cut download, and exits 3', async () => {
   const server = await startEbb(serveArgs('--drain-timeout', '1s'));
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const slow = download(server.port, `/${big.name}`, {
-    bytesPerSecond: 500_000,
-    onHead: () => headSeen(),
-  });
-  await gotHead;
+  const slowDownload = startDownload(server.port, `/${big.name}`, { bytesPerSecond: 500_000 });
+  const slow = slowDownload.result;
+  await slowDownload.started;
   server.child.kill('SIGINT');
   await assert.rejects(slow, /connection closed after/);
   const exit = await server.exited;
@@ -221,13 +210,9 @@ test('the drain deadline cuts what remains, logs each cut download, and exits 3'
 
 test('SIGTERM stops at once: downloads cut and logged, exit 3', async () => {
   const server = await startEbb(serveArgs());
-  let headSeen!: () => void;
-  const gotHead = new Promise<void>((resolve) => (headSeen = resolve));
-  const slow = download(server.port, `/${big.name}`, {
-    bytesPerSecond: 500_000,
-    onHead: () => headSeen(),
-  });
-  await gotHead;
+  const slowDownload = startDownload(server.port, `/${big.name}`, { bytesPerSecond: 500_000 });
+  const slow = slowDownload.result;
+  await slowDownload.started;
   const termAtMs = Date.now();
   server.child.kill('SIGTERM');
   await assert.rejects(slow, /connection closed after/);
