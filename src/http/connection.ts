@@ -9,7 +9,7 @@
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
 import { parseRequestHead, type HeadLimits } from './parse-request.js';
-import { BodySender, bodyLength } from './send-body.js';
+import { BodySender, bodyLength, type BodyEnd } from './send-body.js';
 import { hasBody, serializeHead } from './write-head.js';
 import type {
   ConnectionObserver,
@@ -40,7 +40,12 @@ export class HttpConnection {
   private peerEnded = false;
   private sender: BodySender | null = null;
   private responding = false;
-  private cutReason: ResponseOutcome | null = null;
+  /**
+   * How the connection ended, once it has: recorded once, by whoever ends it, before the socket
+   * is destroyed, so nothing that follows from the destroy (a write completing with ECANCELED
+   * on Node 22+, an 'error', 'close') can overwrite it.
+   */
+  private endReason: ResponseOutcome | null = null;
   private headerTimer: NodeJS.Timeout | null = null;
   private deliveryTimer: NodeJS.Timeout | null = null;
   private allAcknowledged = false;
@@ -86,7 +91,7 @@ export class HttpConnection {
   /** Cuts the connection now, whatever it is doing; its reply (if any) ends with `outcome`. */
   cut(outcome: ResponseOutcome): void {
     if (this.phase === 'closed') return;
-    this.cutReason ??= outcome;
+    this.recordEnd(outcome);
     this.socket.destroy();
   }
 
@@ -156,7 +161,7 @@ export class HttpConnection {
     if (this.phase === 'closed') {
       if (reply.fd !== undefined) close(reply.fd, () => undefined);
       this.observer.onResponseStart(request, reply, 0);
-      this.observer.onResponseEnd(this.cutReason ?? 'aborted');
+      this.observer.onResponseEnd(this.recordEnd('aborted'));
       return;
     }
     if (reply.closeConnection === true || this.closeRequested || this.peerEnded) {
@@ -178,9 +183,11 @@ export class HttpConnection {
     this.sender.start();
   }
 
-  private readonly endReply = (outcome: ResponseOutcome): void => {
+  private readonly endReply = (end: BodyEnd): void => {
     this.sender = null;
     this.responding = false;
+    const outcome =
+      end === 'sent' ? 'complete' : this.recordEnd(end === 'read-failed' ? 'error' : 'aborted');
     this.observer.onResponseEnd(outcome);
     if (outcome !== 'complete') {
       this.socket.destroy();
@@ -242,15 +249,26 @@ export class HttpConnection {
   private readonly onClose = (hadError: boolean): void => {
     this.clearHeaderTimer();
     if (this.deliveryTimer !== null) clearTimeout(this.deliveryTimer);
-    const sender = this.sender;
-    const delivery =
-      this.phase !== 'delivering' ? null : (this.cutReason ?? (hadError ? 'aborted' : 'complete'));
+    const delivering = this.phase === 'delivering';
+    const reason = this.recordEnd(delivering && !hadError ? 'complete' : 'aborted');
+    const delivery = delivering ? reason : null;
     this.phase = 'closed';
     // Without a sender, a handler still at work reports the outcome from writeReply.
-    if (sender !== null) sender.abort(this.cutReason ?? 'aborted');
+    if (this.sender !== null) {
+      this.sender.stop();
+      this.sender = null;
+      this.responding = false;
+      this.observer.onResponseEnd(reason);
+    }
     this.observer.onPhase('closed');
     this.observer.onClose(delivery);
   };
+
+  /** Records how the connection ended unless that is already known; returns what is known. */
+  private recordEnd(reason: ResponseOutcome): ResponseOutcome {
+    this.endReason ??= reason;
+    return this.endReason;
+  }
 
   private setPhase(phase: ConnectionPhase): void {
     this.phase = phase;
