@@ -10,18 +10,15 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import { HttpConnection, type ConnectionOptions } from '../../../src/http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from '../../../src/http/parse-request.js';
-import type {
-  ConnectionObserver,
-  ConnectionPhase,
-  Reply,
-  ResponseOutcome,
-} from '../../../src/http/types.js';
+import type { Reply } from '../../../src/http/types.js';
 import { openLoopbackPair } from '../../helpers/loopback-pair.js';
+import { RecordingObserver } from './recording-observer.js';
 
 const OPTIONS: ConnectionOptions = {
   headerTimeoutMs: 5000,
   keepaliveTimeoutMs: 5000,
   writeIdleTimeoutMs: 5000,
+  lingerMs: 5000,
   limits: DEFAULT_HEAD_LIMITS,
 };
 
@@ -34,28 +31,6 @@ const bigReply = (): Promise<Reply> =>
     headers: [['Content-Length', String(BIG.length)]],
     body: [{ kind: 'bytes', data: BIG }],
   });
-
-class RecordingObserver implements ConnectionObserver {
-  readonly ends: ResponseOutcome[] = [];
-  delivery: ResponseOutcome | null = null;
-  private startedResolve!: () => void;
-  private closedResolve!: () => void;
-  readonly responseStarted = new Promise<void>((resolve) => (this.startedResolve = resolve));
-  readonly closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
-  onRequestStart(): void {}
-  onResponseStart(): void {
-    this.startedResolve();
-  }
-  onBodyBytes(): void {}
-  onResponseEnd(outcome: ResponseOutcome): void {
-    this.ends.push(outcome);
-  }
-  onPhase(_phase: ConnectionPhase): void {}
-  onClose(delivery: ResponseOutcome | null): void {
-    this.delivery = delivery;
-    this.closedResolve();
-  }
-}
 
 type WriteCallback = (error?: Error | null) => void;
 type CallbackOrder = 'native' | 'write-error-first' | 'close-first';
@@ -116,7 +91,7 @@ for (const order of ORDERS) {
       await nextTurn(); // the body's first write is now in flight
       connection.cut(reason);
       await observer.closed;
-      assert.deepEqual(observer.ends, [reason]);
+      assert.deepEqual(observer.written, [reason]);
     });
   }
 
@@ -132,6 +107,6 @@ for (const order of ORDERS) {
     await nextTurn();
     pair.client.resetAndDestroy();
     await observer.closed;
-    assert.deepEqual(observer.ends, ['aborted']);
+    assert.deepEqual(observer.written, ['aborted']);
   });
 }
