@@ -110,11 +110,11 @@ async function rememberFile(
     if (data !== null) {
       await closeFd(opened.fd);
       const source = { kind: 'memory', data } as const;
-      const version = { ...fileVersion(source, opened.sizeBytes, opened.mtimeMs), source };
+      const version = { ...fileVersion(source, opened.sizeBytes, opened.mtimeMs, nowMs), source };
       cache.set(key, { fsPath, version }, nowMs);
       return version;
     }
   }
   cache.set(key, { fsPath, version: null }, nowMs);
-  return fdVersion(opened);
+  return fdVersion(opened, nowMs);
 }

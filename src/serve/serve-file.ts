@@ -39,13 +39,18 @@ export interface FileVersion {
   readonly validators: Validators;
 }
 
-export function fileVersion(source: FileSource, sizeBytes: number, mtimeMs: number): FileVersion {
-  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs) };
+export function fileVersion(
+  source: FileSource,
+  sizeBytes: number,
+  mtimeMs: number,
+  nowMs: number,
+): FileVersion {
+  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs, nowMs) };
 }
 
 /** The version of a file opened for this request: its bytes come from the descriptor. */
-export function fdVersion(opened: OpenedFile): FileVersion {
-  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.sizeBytes, opened.mtimeMs);
+export function fdVersion(opened: OpenedFile, nowMs = Date.now()): FileVersion {
+  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.sizeBytes, opened.mtimeMs, nowMs);
 }
 
 export async function sendFile(
