@@ -10,6 +10,10 @@ import { HttpConnection, LINGER_MS, type ConnectionOptions } from './http/connec
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import type { RequestHandler } from './http/types.js';
 import { createStaticHandler } from './serve/handler.js';
+import type { MirrorHooks } from './serve/mirror-hooks.js';
+import { createMirrorHooks } from './mirror/mirror-hooks.js';
+import { startDigests } from './mirror/digest-queue.js';
+import { openDigestStore } from './mirror/digest-store.js';
 import { openAccessLog, type AccessLog } from './log/access-log.js';
 import { accessLogSink } from './access-log-sink.js';
 import { Registry } from './lifecycle/registry.js';
@@ -56,10 +60,12 @@ function buildConnectionParts(
   config: ServeConfig,
   root: string,
   sinks: readonly ResponseSink[],
+  mirror: MirrorHooks | undefined,
 ): ConnectionParts {
   const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
+  const files = { root, index, listing, dotfiles, followSymlinks, cacheControl, mirror };
   return {
-    handler: createStaticHandler({ root, index, listing, dotfiles, followSymlinks, cacheControl }),
+    handler: createStaticHandler(files),
     newcomerHandler: drainNewHandler(config.drainNew),
     options: {
       headerTimeoutMs: config.headerTimeoutMs,
@@ -104,7 +110,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
   const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
-  const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
+  const digests = config.digests
+    ? startDigests(await openDigestStore(config.stateDir, say), say)
+    : null;
+  const mirror = createMirrorHooks({
+    peers: config.peers,
+    digests,
+    metalink: config.metalink,
+    generator: `ebb/${options.version}`,
+  });
+  const sinks = [accessLogSink(log), metrics.sink, drain];
+  const parts = buildConnectionParts(config, root, sinks, mirror);
   const listeners = await bindListeners(config.listen, acceptor(registry, drain, parts));
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
@@ -141,7 +157,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
+  await Promise.all([admin?.close(), log.close(), digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

@@ -19,6 +19,7 @@ import {
   checkOneOf,
   checkOnOff,
   checkPath,
+  checkPeerList,
   type Check,
 } from './values.js';
 
@@ -68,6 +69,10 @@ function settingsShape(source: Source) {
     'last-request-window': setting(checkDuration('zero')),
     'pid-file': setting(checkPath(baseDir)).nullable(),
     admin: setting(checkAdmin(baseDir)),
+    peer: setting(checkPeerList),
+    digests: setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
+    'state-dir': setting(checkPath(baseDir)).nullable(),
+    metalink: setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
   } satisfies Record<SettingName, z.ZodTypeAny>;
 }
 

@@ -6,6 +6,8 @@ import type { ParsedRequest, Reply } from '../http/types.js';
 import { headerValue } from '../http/types.js';
 import { contentTypeFor } from './content-type.js';
 import { newBoundary } from './multipart.js';
+import type { HeaderList } from '../http/types.js';
+import type { FileIdentity } from './file-identity.js';
 import { closeFd, type OpenedFile } from './open-file.js';
 import type { FileSource, Outcome, ServedFile } from './outcome.js';
 import { evaluatePreconditions, isRangeFresh, type Conditionals } from './preconditions.js';
@@ -37,20 +39,21 @@ export interface FileVersion {
   readonly source: FileSource;
   readonly sizeBytes: number;
   readonly validators: Validators;
+  readonly identity: FileIdentity;
 }
 
 export function fileVersion(
   source: FileSource,
-  sizeBytes: number,
-  mtimeMs: number,
+  identity: FileIdentity,
   nowMs: number,
 ): FileVersion {
-  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs, nowMs) };
+  const { sizeBytes, mtimeMs } = identity;
+  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs, nowMs), identity };
 }
 
 /** The version of a file opened for this request: its bytes come from the descriptor. */
 export function fdVersion(opened: OpenedFile, nowMs = Date.now()): FileVersion {
-  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.sizeBytes, opened.mtimeMs, nowMs);
+  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.identity, nowMs);
 }
 
 export async function sendFile(
@@ -58,11 +61,12 @@ export async function sendFile(
   fileName: string,
   conditions: FileConditions,
   cacheControl: string | null,
+  extraHeaders: HeaderList = [],
 ): Promise<Reply> {
   const source = version.source;
   let handedOver = source.kind === 'memory';
   try {
-    const outcome = decideFileOutcome(version, fileName, conditions, newBoundary);
+    const outcome = decideFileOutcome(version, fileName, conditions, newBoundary, extraHeaders);
     const reply = replyFor(outcome, cacheControl);
     handedOver ||= source.kind === 'fd' && reply.fd === source.fd;
     return reply;
@@ -77,9 +81,11 @@ export function decideFileOutcome(
   fileName: string,
   conditions: FileConditions,
   makeBoundary: () => string,
+  extraHeaders: HeaderList = [],
 ): Outcome {
   const { source, sizeBytes, validators } = version;
-  const file: ServedFile = { source, sizeBytes, contentType: contentTypeFor(fileName), validators };
+  const contentType = contentTypeFor(fileName);
+  const file: ServedFile = { source, sizeBytes, contentType, validators, extraHeaders };
   switch (evaluatePreconditions(conditions, validators)) {
     case 'failed':
       return { kind: 'precondition-failed' };
