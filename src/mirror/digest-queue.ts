@@ -16,6 +16,8 @@ export const DIGEST_READ_BYTES_PER_SECOND = 50 * 1024 * 1024;
 export interface Digests {
   /** The file's sha-256 if known; if not, it is queued for hashing. */
   digestOf(file: FileRef): Buffer | null;
+  /** Files waiting to be hashed (the one being hashed not counted). */
+  readonly queuedCount: number;
   /** Stops the worker (a hash in progress is dropped) and waits for the sidecar's writes. */
   close(): Promise<void>;
 }
@@ -25,7 +27,18 @@ interface Queued {
   readonly job: DigestJob;
 }
 
-export function startDigests(store: DigestStore, say: (line: string) => void): Digests {
+export interface DigestOptions {
+  readonly readBytesPerSecond?: number;
+  /** Told how each job ended (for tests and, later, metrics). */
+  readonly onSettled?: (key: string, kind: DigestResult['kind']) => void;
+}
+
+export function startDigests(
+  store: DigestStore,
+  say: (line: string) => void,
+  options: DigestOptions = {},
+): Digests {
+  const readBytesPerSecond = options.readBytesPerSecond ?? DIGEST_READ_BYTES_PER_SECOND;
   const worker = new Worker(new URL('./digest-worker.js', import.meta.url));
   worker.unref();
   const queued = new Map<string, Queued>();
@@ -44,8 +57,9 @@ export function startDigests(store: DigestStore, say: (line: string) => void): D
   worker.on('message', (result: DigestResult) => {
     const done = running;
     running = null;
-    if (done !== null && result.id === done.job.id && result.kind === 'digest') {
-      store.record(done.key, Buffer.from(result.sha256));
+    if (done !== null && result.id === done.job.id) {
+      if (result.kind === 'digest') store.record(done.key, Buffer.from(result.sha256));
+      options.onSettled?.(done.key, result.kind);
     }
     runNext();
   });
@@ -55,6 +69,9 @@ export function startDigests(store: DigestStore, say: (line: string) => void): D
   });
 
   return {
+    get queuedCount() {
+      return queued.size;
+    },
     digestOf(file) {
       const key = digestKey(file.identity);
       const known = store.cache.get(key);
@@ -65,7 +82,7 @@ export function startDigests(store: DigestStore, say: (line: string) => void): D
           id: nextId++,
           fsPath,
           identity,
-          readBytesPerSecond: DIGEST_READ_BYTES_PER_SECOND,
+          readBytesPerSecond,
         };
         queued.set(key, { key, job });
         runNext();
