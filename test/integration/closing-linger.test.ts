@@ -97,7 +97,7 @@ test(
       `fds: baseline ${baselineFds}, peak ${peakFds}, after ${afterFds} (${elapsedMs} ms)`,
     );
     // A couple of descriptors of slack: the progress sampler may be reading /proc/net/tcp{,6}.
-  assert.ok(afterFds <= baselineFds + 2, `back to ${afterFds} fds, baseline ${baselineFds}`);
+    assert.ok(afterFds <= baselineFds + 2, `back to ${afterFds} fds, baseline ${baselineFds}`);
     assert.ok(elapsedMs < 20_000, `took ${elapsedMs} ms`);
     // The clients never closed: ebb did.
     assert.ok(held.every(({ socket }) => !socket.destroyed));
