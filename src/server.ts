@@ -25,6 +25,10 @@ import { viewRoutes } from './admin/view-routes.js';
 import { deliveredBytes, SnapshotFeed } from './admin/snapshot-feed.js';
 import { createServerMetrics } from './admin/metrics.js';
 import { headerValue, type ResponseOutcome } from './http/types.js';
+import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
+import { createNotifier } from './systemd/notify.js';
+import { createSupervisor, type Supervisor } from './systemd/supervisor.js';
+import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -80,6 +84,22 @@ interface Running {
   readonly listeners: PublicListeners;
   readonly startedAtMs: number;
   readonly version: string;
+  /** systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET. */
+  readonly supervisor: Supervisor;
+}
+
+/** One status snapshot of the running server (admin views and the supervisor share it). */
+function statusOf(run: Omit<Running, 'supervisor'>, limit: number) {
+  return buildStatus(
+    {
+      registry: run.registry,
+      state: run.lifecycle.state,
+      startedAtMs: run.startedAtMs,
+      version: run.version,
+      listeners: run.listeners.addresses,
+    },
+    limit,
+  );
 }
 
 /** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
@@ -117,17 +137,7 @@ function connectionAcceptor(
 /** What the admin listener shows and controls: status, drain watchers, live feed, metrics. */
 function adminViews(run: Running) {
   const { registry, lifecycle, sampler } = run;
-  const statusNow = (limit: number) =>
-    buildStatus(
-      {
-        registry,
-        state: lifecycle.state,
-        startedAtMs: run.startedAtMs,
-        version: run.version,
-        listeners: run.listeners.addresses,
-      },
-      limit,
-    );
+  const statusNow = (limit: number) => statusOf(run, limit);
   const watchers = new Set<DrainWatcher>();
   // Progress for `ebb stop` watchers: one shared snapshot a second, only while someone watches.
   const progressTimer = setInterval(() => {
@@ -143,9 +153,15 @@ function adminViews(run: Running) {
     isReady: () => lifecycle.state.kind === 'serving',
     drain: (timeoutMs) => {
       sampler.sampleAlways();
-      return lifecycle.drain({ trigger: 'admin', timeoutMs });
+      const state = lifecycle.drain({ trigger: 'admin', timeoutMs });
+      run.supervisor.drainBegan(); // systemd (issue 10)
+      return state;
     },
-    stop: () => lifecycle.stop('admin'),
+    stop: () => {
+      const state = lifecycle.stop('admin');
+      run.supervisor.drainBegan(); // systemd (issue 10)
+      return state;
+    },
     watch(watcher) {
       watchers.add(watcher);
       return () => watchers.delete(watcher);
@@ -175,17 +191,23 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
+  const account = await accountToRunAs(config, say);
+  const activation = takeSocketActivation();
   const log = await openAccessLog(config.accessLog);
   const registry = new Registry();
   registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
 
   let lifecycle: Lifecycle | null = null;
   const onSocket = connectionAcceptor(config, root, registry, () => lifecycle);
-  const listeners = await bindListeners(config.listen, onSocket);
+  const listeners =
+    activation.publicFds.length > 0
+      ? await adoptListeners(activation.publicFds, onSocket) // systemd (issue 10)
+      : await bindListeners(config.listen, onSocket);
   lifecycle = new Lifecycle(registry, listeners, config, say);
   const sampler = new ProgressSampler(registry);
   sampler.start();
-  const run: Running = {
+  const base = {
     registry,
     lifecycle,
     sampler,
@@ -193,12 +215,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     startedAtMs: Date.now(),
     version: options.version,
   };
+  const notifier = createNotifier(process.env, say); // systemd (issue 10)
+  const run: Running = { ...base, supervisor: createSupervisor(notifier, () => statusOf(base, 0)) };
   const views = adminViews(run);
 
   let admin: AdminServer | null = null;
+  const adminAt =
+    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
+    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
     await admin?.close();
@@ -207,14 +234,19 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const removeSignalHandlers = installSignalHandlers(signalActions(run, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
+  if (activation.publicFds.length + (activation.adminFd === null ? 0 : 1) > 0) {
+    say(`listeners from systemd: ${activation.description}`);
+  }
+  if (account !== null) say(`running as ${account.user}:${account.group}`);
   say(`serving ${root} (pid ${process.pid})`);
+  run.supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await lifecycle.finished;
   removeSignalHandlers();
   sampler.stop();
   for (const line of summaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
+  await Promise.all([admin?.close(), log.close(), run.supervisor.finished(summary)]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }
@@ -224,8 +256,12 @@ function signalActions(run: Running, log: AccessLog, say: (line: string) => void
     drain: (signal) => {
       run.sampler.sampleAlways();
       run.lifecycle.drain({ trigger: signal });
+      run.supervisor.drainBegan(); // systemd (issue 10): STOPPING=1, then STATUS= reports
     },
-    stop: (signal) => run.lifecycle.stop(signal),
+    stop: (signal) => {
+      run.lifecycle.stop(signal);
+      run.supervisor.drainBegan(); // systemd (issue 10)
+    },
     reopenLogs: (signal) => {
       say(`${signal}: reopening the access log`);
       log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
