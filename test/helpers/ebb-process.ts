@@ -88,8 +88,14 @@ export function asTestUser(args: readonly string[]): string[] {
 }
 
 /** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
-export function spawnEbb(args: readonly string[], options: { cwd?: string } = {}): EbbProcess {
-  const child = spawn(EBB_BIN, asTestUser(args), {
+export interface SpawnOptions {
+  readonly cwd?: string;
+  /** Another entry point than this tree's bin/ebb (e.g. an installed package's /usr/bin/ebb). */
+  readonly bin?: string;
+}
+
+export function spawnEbb(args: readonly string[], options: SpawnOptions = {}): EbbProcess {
+  const child = spawn(options.bin ?? EBB_BIN, asTestUser(args), {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -122,7 +128,7 @@ export interface EbbServer extends EbbProcess {
  */
 export async function startEbb(
   args: readonly string[],
-  options: { cwd?: string } = {},
+  options: SpawnOptions = {},
 ): Promise<EbbServer> {
   const proc = spawnEbb(['serve', ...args], options);
   const ready = proc.stderr.waitFor(/\bserving\b/);

@@ -7,9 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { EBB_BIN, LineFollower, asTestUser, type Exit } from './ebb-process.js';
+
+/** contrib/systemd, where the units live. */
+export const UNITS = fileURLToPath(new URL('../../../contrib/systemd/', import.meta.url));
 
 const STUB = fileURLToPath(new URL('../../../test/helpers/systemd-stub.py', import.meta.url));
 
@@ -158,4 +162,17 @@ export async function startOnHeldListeners(
     .then((line) => ({ code: (JSON.parse(line) as { exit: number }).exit, signal: null }))
     .catch(() => stub.exited);
   return { pid: started.pid, ports: started.ports, stderr: stub.stderr, exited };
+}
+
+/** Copies of the units (ebb@.service also as instance ebb@mirror) with /usr/bin/ebb → `bin`. */
+export async function unitCopies(dir: string, bin: string): Promise<string[]> {
+  const names = ['ebb.service', 'ebb.socket', 'ebb@.service'];
+  const paths: string[] = [];
+  for (const name of names) {
+    const text = (await readFile(join(UNITS, name), 'utf8')).replaceAll('/usr/bin/ebb', bin);
+    const target = join(dir, name === 'ebb@.service' ? 'ebb@mirror.service' : name);
+    await writeFile(target, text);
+    paths.push(target);
+  }
+  return paths;
 }

@@ -5,28 +5,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { EBB_BIN } from '../helpers/ebb-process.js';
+import { UNITS, unitCopies } from '../helpers/systemd.js';
 import { makeTempDir } from '../helpers/fixtures.js';
 
-const UNITS = fileURLToPath(new URL('../../../contrib/systemd/', import.meta.url));
 const run = promisify(execFile);
-
-/** Copies of the units (ebb@.service also as instance ebb@mirror) with /usr/bin/ebb → `bin`. */
-export async function unitCopies(dir: string, bin: string): Promise<string[]> {
-  const names = ['ebb.service', 'ebb.socket', 'ebb@.service'];
-  const paths: string[] = [];
-  for (const name of names) {
-    const text = (await readFile(join(UNITS, name), 'utf8')).replaceAll('/usr/bin/ebb', bin);
-    const target = join(dir, name === 'ebb@.service' ? 'ebb@mirror.service' : name);
-    await writeFile(target, text);
-    paths.push(target);
-  }
-  return paths;
-}
 
 test('systemd-analyze verify passes on ebb.service, ebb.socket and ebb@.service', async () => {
   const dir = await makeTempDir();
