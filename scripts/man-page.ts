@@ -4,9 +4,8 @@
  * `node dist/scripts/man-page.js > ebb.1`; the Debian package build runs it.
  */
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, exitStatusFor, type ErrorCode } from '../src/errors.js';
+import { ERROR_CODES, EXIT_STATUS, exitStatusFor, type ErrorCode } from '../src/errors.js';
 import { serveFlagRows } from '../src/config/serve-flags.js';
-import { SERVE_EXIT } from '../src/lifecycle/state.js';
 
 const { version } = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -84,9 +83,9 @@ export function renderManPage(): string {
       'Under systemd (Type=notify) ebb sends READY=1 once every listener is bound and the pid file written, STOPPING=1 when a drain begins, STATUS= lines while it drains, and EXTEND_TIMEOUT_USEC= while downloads still make progress, through systemd-notify (hence NotifyAccess=all). Listeners handed over by socket activation (LISTEN_FDS) replace the listen setting: a descriptor named public (FileDescriptorName=) is a public listener, one named admin the admin listener; other names are refused.',
     ),
     '.SH EXIT STATUS',
-    item(`\\fB${SERVE_EXIT.DRAINED}\\fR`, 'ebb serve drained: every download finished'),
+    item(`\\fB${EXIT_STATUS.OK}\\fR`, 'ebb serve drained: every download finished'),
     item(
-      `\\fB${SERVE_EXIT.CUT}\\fR`,
+      `\\fB${EXIT_STATUS.DRAIN_CUT}\\fR`,
       'the drain deadline or an immediate stop cut at least one download',
     ),
     roff('Errors, by exit status and code:'),

@@ -18,7 +18,6 @@ export const ERROR_CODES = {
   ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
   ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
   PRIVILEGE_DROP_FAILED: 'switching to the --user/--group account failed after binding',
-  CHECK_FAILED: '`ebb check` found at least one problem',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -38,11 +37,16 @@ export function isEbbError(value: unknown): value is EbbError {
   return value instanceof EbbError;
 }
 
-/** Exit statuses of every ebb command. A drain's own outcome has codes of its own. */
+/**
+ * Exit statuses of every ebb command, `ebb serve`'s drain outcome included: the one table
+ * (`ebb --help` prints it).
+ */
 export const EXIT_STATUS = {
+  /** Done; for `ebb serve`, drained: every download finished. */
   OK: 0,
   FAILED: 1,
   USAGE: 2,
+  /** The drain deadline or an immediate stop cut at least one download. */
   DRAIN_CUT: 3,
   NOT_RUNNING: 4,
 } as const;
@@ -55,7 +59,6 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'SOCKET_ACTIVATION_INVALID':
     case 'ACCOUNT_UNKNOWN':
     case 'ROOT_REFUSED':
-    case 'CHECK_FAILED':
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;
