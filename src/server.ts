@@ -147,6 +147,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   } catch (error) {
     listeners.close();
     await admin?.close();
+    // systemd (issue 10): a failed switch to --user comes after the pid file was written.
+    if (config.pidFile !== null) await releasePidFile(config.pidFile);
     throw error;
   }
   sampler.start();

@@ -8,7 +8,8 @@ import { chmod, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { startEbb, stopAll } from '../helpers/ebb-process.js';
+import { EBB_BIN, LineFollower, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { spawn } from 'node:child_process';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { download, startDownload } from '../helpers/http-client.js';
 import { waitForLogLine } from '../helpers/raw-http.js';
@@ -75,5 +76,31 @@ test(
     await waitForLogLine(log, /"GET \/big\.iso HTTP\/1\.1" 200 8388608 .* complete$/);
     const again = await download(port, '/').catch(() => null);
     assert.equal(again, null, 'the port is closed after the drain');
+  },
+);
+
+const isNode20 = process.versions.node.startsWith('20.');
+
+test(
+  'a Node with io_uring on refuses the switch: a clear line naming UV_USE_IO_URING=0, exit 1, no pid file left',
+  { skip: (!isRoot || !isNode20) && 'needs root and Node 20' },
+  async () => {
+    const dir = await makeTempDir();
+    after(dir.remove);
+    const pidFile = join(dir.path, 'ebb.pid');
+    const child = spawn(
+      EBB_BIN,
+      ['serve', '--listen', '127.0.0.1:0', '--user', 'nobody', '--pid-file', pidFile, dir.path],
+      { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const stderr = new LineFollower(child.stderr);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    await stderr.waitFor(/CVE-2024-22017/);
+    assert.equal(code, 1, stderr.text());
+    assert.match(
+      stderr.text(),
+      /cannot switch to nobody:nogroup .*start ebb with UV_USE_IO_URING=0/,
+    );
+    await assert.rejects(readFile(pidFile), { code: 'ENOENT' });
   },
 );
