@@ -66,7 +66,7 @@ export function createSupervisor(
       const cut = summary.cut.length === 0 ? 'nothing cut' : `${summary.cut.length} cut`;
       notifier.notify({
         STATUS:
-          `drained: ${summary.completed.count} downloads completed ` +
+          `drained: ${summary.completed.count} ${summary.completed.count === 1 ? 'download' : 'downloads'} completed ` +
           `(${formatBytes(summary.completed.bytes)}), ${cut}; exit status ${summary.exitStatus}`,
       });
       return notifier.flush(LAST_REPORT_WAIT_MS);

@@ -67,7 +67,9 @@ test('systemd-socket-activate: ebb serves on the inherited fd, reports READY/STO
   assert.equal(result.status, 200);
   assert.equal(result.sha256, big.sha256);
   assert.deepEqual(await ebb.exited, { code: 0, signal: null });
-  await notify.waitFor(/^STATUS=drained: 1 downloads completed/m);
+  await notify.waitFor(
+    /^STATUS=drained: 1 download completed \(12\.0 MiB\), nothing cut; exit status 0$/m,
+  );
 
   const messages = notify.messages.filter((m) => m !== 'BARRIER=1');
   t.diagnostic(`notifications: ${JSON.stringify(messages)}`);
