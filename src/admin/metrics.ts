@@ -31,6 +31,32 @@ export interface ServerMetrics {
 type CutReason = Extract<ResponseOutcome, 'timeout' | 'deadline' | 'stopped'>;
 const CUT_REASONS: readonly CutReason[] = ['timeout', 'deadline', 'stopped'];
 
+/**
+ * The method label: a known method as sent, anything else `other`. Any token is a method on the
+ * wire (answered 405), so labelling by the raw token would add a label set per distinct token,
+ * forever: one client could grow the heap until the process dies.
+ */
+export const METHOD_LABELS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+] as const;
+
+export function methodLabel(method: string): string {
+  return (METHOD_LABELS as readonly string[]).includes(method) ? method : 'other';
+}
+
+/** Status codes are what ebb sends, a small set; anything outside 100–599 is a bug: `other`. */
+export function codeLabel(status: number): string {
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
+}
+
 function isCutReason(outcome: ResponseOutcome | null): outcome is CutReason {
   return (CUT_REASONS as readonly (ResponseOutcome | null)[]).includes(outcome);
 }
@@ -133,7 +159,10 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
   });
 
   registry.responseEndListeners.push((entry: ConnectionEntry, outcome: ResponseOutcome) => {
-    requests.inc({ code: String(entry.status), method: entry.request?.method ?? '' });
+    requests.inc({
+      code: codeLabel(entry.status),
+      method: methodLabel(entry.request?.method ?? ''),
+    });
     if (isCutReason(outcome)) cuts.inc({ reason: outcome });
   });
   // A response handed whole to the kernel can still be cut while the client reads its tail.
