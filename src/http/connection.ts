@@ -8,7 +8,8 @@
  */
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
-import { parseRequestHead, type HeadLimits } from './parse-request.js';
+import { HeadReader } from './head-reader.js';
+import type { HeadLimits } from './parse-request.js';
 import { BodySender, bodyLength } from './send-body.js';
 import { hasBody, serializeHead } from './write-head.js';
 import type {
@@ -34,7 +35,7 @@ export class HttpConnection {
   phase: ConnectionPhase = 'idle';
   /** Bytes of the socket that went out before the current reply's body (head included). */
   bodyStartSocketBytes = 0;
-  private pending: Buffer | null = null;
+  private readonly heads = new HeadReader();
   private closeRequested = false;
   private closeAfterReply = false;
   private peerEnded = false;
@@ -106,32 +107,30 @@ export class HttpConnection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.phase === 'delivering' || this.phase === 'closed') return;
-    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.heads.append(chunk, this.options.limits);
     if (this.responding) {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
-      if (this.pending.length > this.options.limits.maxHeadBytes) this.socket.pause();
+      if (this.heads.bufferedBytes > this.options.limits.maxHeadBytes) this.socket.pause();
       return;
     }
     this.parseNext();
   };
 
   private parseNext(): void {
-    if (this.pending === null || this.pending.length === 0) return;
+    if (this.heads.bufferedBytes === 0) return;
     if (this.phase === 'idle') {
       this.setPhase('reading');
       this.socket.setTimeout(0);
       this.headerTimer = setTimeout(this.onHeaderTimeout, this.options.headerTimeoutMs);
     }
-    const parsed = parseRequestHead(this.pending, this.options.limits);
+    const parsed = this.heads.next(this.options.limits);
     if (parsed.kind === 'incomplete') return;
     this.clearHeaderTimer();
     if (parsed.kind === 'invalid') {
-      this.pending = null;
+      this.heads.clear();
       this.replyError(parsed.status);
       return;
     }
-    this.pending =
-      parsed.headBytes < this.pending.length ? this.pending.subarray(parsed.headBytes) : null;
     // Content we do not read would be taken for the next request: answer, then close.
     const closeAfter = parsed.wantsClose || parsed.hasContent || this.closeRequested;
     this.startReply(parsed.request, closeAfter);
@@ -199,7 +198,7 @@ export class HttpConnection {
 
   /** Half-close and wait for the client's own close: only then has it got every byte. */
   private deliver(): void {
-    this.pending = null;
+    this.heads.clear();
     this.setPhase('delivering');
     this.socket.setTimeout(0);
     this.socket.end();
@@ -221,7 +220,7 @@ export class HttpConnection {
   private readonly onHeaderTimeout = (): void => {
     this.headerTimer = null;
     if (this.phase === 'reading') {
-      this.pending = null;
+      this.heads.clear();
       this.replyError(408);
     }
   };

@@ -5,7 +5,7 @@ import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, download, requestText } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
-import { exchange } from '../helpers/raw-http.js';
+import { sendDistinctMethods } from '../helpers/abuse-replays.js';
 
 after(stopAll);
 
@@ -115,15 +115,8 @@ test('distinct long methods (a bounded replay) leave the /metrics label sets bou
   const server = await startEbb(serverArgs('--access-log', 'off'));
   const adminPort = adminPortOf(server.stderr.lines);
   const requestCount = 400;
-  const batch = 20;
-  for (let first = 0; first < requestCount; first += batch) {
-    const sends = Array.from({ length: batch }, async (_, i) => {
-      const method = `M${String(first + i).padStart(7, '0')}${'X'.repeat(4000)}`;
-      const { responses } = await exchange(server.port, `${method} / HTTP/1.1\r\nHost: a\r\n\r\n`);
-      assert.equal(responses[0]?.status, 405);
-    });
-    await Promise.all(sends);
-  }
+  const statuses = await sendDistinctMethods(server.port, requestCount);
+  assert.deepEqual([...statuses], [[405, requestCount]]);
   const m = await scrape(adminPort);
   const requestSeries = [...m.keys()].filter((key) => key.startsWith('ebb_requests_total{'));
   // Compared by count first: a failure must not print 400 label sets of 4 KB each.
