@@ -59,10 +59,28 @@ export async function serveDirectory(
 
 /**
  * The original (still percent-encoded) path plus `/` and the query. Runs of slashes are
- * collapsed so `//evil.example/dir` cannot become a protocol-relative redirect.
+ * collapsed so `//evil.example/dir` cannot become a protocol-relative redirect. The target is
+ * visible ASCII but may hold what a URI may not (`"`, `<`, `\`, `{`, a lone `%`…): those are
+ * percent-encoded, so the Location is a valid URI reference whatever the client sent.
  */
 export function redirectLocation(target: { rawPath: string; query: string }): string {
-  return `${target.rawPath.replace(/\/{2,}/g, '/')}/${target.query}`;
+  const path = encodeOutsideUri(target.rawPath.replace(/\/{2,}/g, '/'), PATH_CHARS);
+  return `${path}/${encodeOutsideUri(target.query, QUERY_CHARS)}`;
+}
+
+// RFC 3986: pchar = unreserved / pct-encoded / sub-delims / ":" / "@"; query adds "/" and "?".
+const PATH_CHARS = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
+const QUERY_CHARS = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/;
+const PERCENT_ESCAPE = /^%[0-9A-Fa-f]{2}/;
+
+function encodeOutsideUri(text: string, allowed: RegExp): string {
+  let encoded = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charAt(i);
+    const keep = allowed.test(char) || (char === '%' && PERCENT_ESCAPE.test(text.slice(i, i + 3)));
+    encoded += keep ? char : `%${text.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
 }
 
 async function openIndex(

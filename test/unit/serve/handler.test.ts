@@ -299,6 +299,10 @@ void describe('static handler: directories', () => {
       ['/pu%62', '/pu%62/'],
       ['//pub', '/pub/'],
       ['http://host/pub/sub', '/pub/sub/'],
+      // What a URI may not hold is percent-encoded, in the query and the path alike.
+      ['/pub?a="<script>"&b=\\{|}^`', '/pub/?a=%22%3Cscript%3E%22&b=%5C%7B%7C%7D%5E%60'],
+      ['/pub?lone=%&ok=%41&bad=%4g', '/pub/?lone=%25&ok=%41&bad=%254g'],
+      ['/pu%62?[x]', '/pu%62/?%5Bx%5D'],
     ];
     for (const [target, location] of cases) {
       const got = await call(handler, target);
