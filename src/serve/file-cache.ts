@@ -17,7 +17,7 @@ const MAX_ENTRIES = 10_000;
 
 export interface CacheEntry {
   /** The resolved path to open (symlink policy already applied). */
-  readonly fsPath: string;
+  readonly fsPath: Buffer;
   /** The file's bytes when it is small and regular; null otherwise. */
   readonly version: (FileVersion & { readonly source: { readonly kind: 'memory' } }) | null;
 }

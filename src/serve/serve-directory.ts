@@ -12,7 +12,7 @@ import type { Target } from './parse-target.js';
 import { evaluatePreconditions } from './preconditions.js';
 import { readListingEntries } from './read-directory.js';
 import { replyFor } from './replies.js';
-import { isDotName } from './resolve-path.js';
+import { displayName, isDotName, keyOf } from './byte-path.js';
 import { TtlCache } from './file-cache.js';
 import { fdVersion, sendFile, type FileConditions } from './serve-file.js';
 
@@ -24,10 +24,10 @@ export interface DirectoryOptions extends PathPolicy {
 
 export interface DirectoryRequest {
   readonly target: Extract<Target, { kind: 'target' }>;
-  readonly segments: readonly string[];
+  readonly segments: readonly Buffer[];
   readonly trailingSlash: boolean;
   /** The directory as opened: realpath'd when symlinks are not followed. */
-  readonly fsPath: string;
+  readonly fsPath: Buffer;
   readonly conditions: FileConditions;
 }
 
@@ -85,11 +85,11 @@ function encodeOutsideUri(text: string, allowed: RegExp): string {
 
 async function openIndex(
   policy: PathPolicy,
-  segments: readonly string[],
+  segments: readonly Buffer[],
   indexName: string,
 ): Promise<Opened> {
   if (policy.dotfiles === 'deny' && isDotName(indexName)) return { kind: 'not-found' };
-  const located = await locatePath(policy, [...segments, indexName]);
+  const located = await locatePath(policy, [...segments, Buffer.from(indexName)]);
   if (located.kind !== 'located') return located;
   return openFile(located.fsPath, { noFollow: !policy.followSymlinks });
 }
@@ -109,13 +109,15 @@ async function listDirectory(
     case 'proceed':
       break;
   }
-  const urlPath = request.segments.length === 0 ? '/' : `/${request.segments.join('/')}/`;
+  const { segments } = request;
+  const urlPath = segments.length === 0 ? '/' : `/${segments.map(displayName).join('/')}/`;
+  const cacheKey = keyOf(segments);
   const nowMs = Date.now();
-  const cached = listings.get(urlPath, nowMs);
+  const cached = listings.get(cacheKey, nowMs);
   if (cached !== undefined) return { kind: 'listing', html: cached };
   const entries = await readListingEntries(options, request.fsPath);
   if (!Array.isArray(entries)) return entries satisfies Failure;
   const html = renderListing(urlPath, entries);
-  listings.set(urlPath, html, nowMs);
+  listings.set(cacheKey, html, nowMs);
   return { kind: 'listing', html };
 }

@@ -19,8 +19,8 @@ export interface FloodReport {
 const FLOOD_CHUNK = Buffer.from('\r\n'.repeat(32768), 'latin1');
 
 /**
- * One client writing `\r\n` × 32768 as fast as the server takes it, reconnecting whenever the
- * server closes, until `untilMs` (Date.now()).
+ * One client writing `\r\n` × 32768 per write, a write per turn of its event loop (or per
+ * 'drain'), until the server answers or closes; then it reconnects, until `untilMs`.
  */
 export async function floodEmptyLines(port: number, untilMs: number): Promise<FloodReport> {
   let connections = 0;
@@ -33,20 +33,19 @@ export async function floodEmptyLines(port: number, untilMs: number): Promise<Fl
     let gotReply = false;
     socket.on('data', (data: Buffer) => {
       gotReply ||= data.toString('latin1', 0, 5) === 'HTTP/';
+      // Like the replayed client: once answered, it gives up this connection.
+      socket.destroy();
     });
+    socket.on('end', () => socket.destroy());
     const closed = once(socket, 'close');
     const timer = setTimeout(() => socket.destroy(), Math.max(0, untilMs - Date.now()));
-    await once(socket, 'connect').catch(() => undefined);
     const pump = (): void => {
-      while (!socket.destroyed && Date.now() < untilMs) {
-        bytesSent += FLOOD_CHUNK.length;
-        if (!socket.write(FLOOD_CHUNK)) return;
-      }
+      if (socket.destroyed || Date.now() >= untilMs) return;
+      bytesSent += FLOOD_CHUNK.length;
+      if (socket.write(FLOOD_CHUNK)) setImmediate(pump);
+      else socket.once('drain', pump);
     };
-    socket.on('drain', pump);
-    // A server that closes after its 400 ends the write side: stop writing into a reset.
-    socket.on('end', () => socket.destroy());
-    pump();
+    socket.once('connect', pump);
     await closed;
     clearTimeout(timer);
     if (gotReply) answered += 1;

@@ -24,8 +24,10 @@ test('a flood of empty lines is refused at once and a good client is answered pr
   const good = await timeGets(port, `/${mebibyte.name}`, mebibyte.sha256, untilMs);
   const reports = await Promise.all(floods);
   assert.equal(good.allIntact, true);
-  // Before the fix: p50 several seconds, as every chunk rescanned the whole pending buffer.
-  assert.ok(good.p50Ms < 250, `good GET p50 ${good.p50Ms.toFixed(1)} ms over ${good.count}`);
+  // Before the fix: one GET in the whole 2 s (p50 ≈ 4 s), as every chunk rescanned all the
+  // pending bytes. After: tens of ms on a loaded 2-core machine (a few ms when idle); the bound
+  // leaves room for a shared machine and still tells the two apart.
+  assert.ok(good.p50Ms < 1000, `good GET p50 ${good.p50Ms.toFixed(1)} ms over ${good.count}`);
   for (const report of reports) {
     // Each flooding connection got its 400 and was closed, so the client had to reconnect.
     assert.ok(report.connections > 1, JSON.stringify(report));
