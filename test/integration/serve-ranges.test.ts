@@ -159,6 +159,22 @@ for (const file of [small, large]) {
     assert.equal(response.body.length, 0);
   });
 
+  test(`${file.name}: ranges in descending order are each sent, in the order asked`, async () => {
+    // Found by the fuzzer: from a descriptor, a part before the previous one was skipped, so
+    // the body fell short of its Content-Length and the client waited for bytes never sent.
+    const response = await get(path, { Range: `bytes=-50,5000-5099,0-9` });
+    assert.equal(response.status, 206);
+    assert.equal(response.headers.get('content-length'), String(response.body.length));
+    const parts = parseByteRanges(response.body, response.headers.get('content-type') ?? '');
+    assert.deepEqual(
+      parts.map((part) => part.contentRange),
+      [`bytes ${size - 50}-${size - 1}/${size}`, `bytes 5000-5099/${size}`, `bytes 0-9/${size}`],
+    );
+    assert.deepEqual(parts[0]?.body, file.data.subarray(size - 50));
+    assert.deepEqual(parts[1]?.body, file.data.subarray(5000, 5100));
+    assert.deepEqual(parts[2]?.body, file.data.subarray(0, 10));
+  });
+
   test(`${file.name}: several ranges → multipart/byteranges, each part's bytes checked`, async () => {
     const response = await get(path, { Range: 'bytes=0-9, 5000-5099,-50' });
     assert.equal(response.status, 206);
