@@ -4,7 +4,6 @@
  * for a fixed time or count and closes every socket it opened.
  */
 import { connect } from 'node:net';
-import { once } from 'node:events';
 import { download } from './http-client.js';
 import { exchange } from './raw-http.js';
 
@@ -37,7 +36,8 @@ export async function floodEmptyLines(port: number, untilMs: number): Promise<Fl
       socket.destroy();
     });
     socket.on('end', () => socket.destroy());
-    const closed = once(socket, 'close');
+    // Not events.once: it rejects on 'error', and a reset is part of a flood's life.
+    const closed = new Promise((resolve) => socket.once('close', resolve));
     const timer = setTimeout(() => socket.destroy(), Math.max(0, untilMs - Date.now()));
     const pump = (): void => {
       if (socket.destroyed || Date.now() >= untilMs) return;

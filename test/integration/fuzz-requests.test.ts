@@ -95,7 +95,8 @@ async function runCase(fuzzCase: FuzzCase): Promise<{ data: Buffer; truncated: b
       socket.resetAndDestroy();
     }
   });
-  const closed = once(socket, 'close');
+  // Not events.once: it rejects on 'error', and the server may reset a fuzzed connection.
+  const closed = new Promise((resolve) => socket.once('close', resolve));
   let timedOut = false;
   // A bound, not a wait: the server closes every case's connection long before it.
   const timer = setTimeout(() => {
