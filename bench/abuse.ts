@@ -13,13 +13,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { randomBytes, createHash } from 'node:crypto';
 import {
+  floodInWorkers,
   oneByteRanges,
   sendDistinctMethods,
   timeGets,
-  type FloodReport,
 } from '../test/helpers/abuse-replays.js';
 import { download } from '../test/helpers/http-client.js';
 import { killAllChildrenNow, stopAllChildren } from './children.js';
@@ -111,19 +110,6 @@ async function measureMethods(server: RunningServer, count: number, figures: Fig
   }
 }
 
-function startFloods(port: number, clients: number, untilMs: number): Promise<FloodReport[]> {
-  const url = new URL('./abuse-flood-worker.js', import.meta.url);
-  return Promise.all(
-    Array.from({ length: clients }, () => {
-      const worker = new Worker(url, { workerData: { port, untilMs } });
-      return new Promise<FloodReport>((resolve, reject) => {
-        worker.once('message', (report: FloodReport) => resolve(report));
-        worker.once('error', reject);
-      });
-    }),
-  );
-}
-
 async function measureFlood(
   server: RunningServer,
   clients: number,
@@ -134,7 +120,8 @@ async function measureFlood(
   const label = `12.2 ${clients} flood client${clients === 1 ? '' : 's'}, ${seconds} s`;
   const cpuBefore = cpuSeconds(server.pid);
   const untilMs = Date.now() + seconds * 1000;
-  const floods = clients === 0 ? Promise.resolve([]) : startFloods(server.port, clients, untilMs);
+  const floods =
+    clients === 0 ? Promise.resolve([]) : floodInWorkers(server.port, clients, untilMs);
   const good = await timeGets(server.port, file.path, file.sha256, untilMs);
   const reports = await floods;
   const cpu = (cpuSeconds(server.pid) - cpuBefore) / seconds;

@@ -4,6 +4,7 @@
  * for a fixed time or count and closes every socket it opened.
  */
 import { connect } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { download } from './http-client.js';
 import { exchange } from './raw-http.js';
 
@@ -51,6 +52,24 @@ export async function floodEmptyLines(port: number, untilMs: number): Promise<Fl
     if (gotReply) answered += 1;
   }
   return { connections, bytesSent, answered };
+}
+
+/** `clients` flooding clients, each on a worker thread of its own, until `untilMs`. */
+export function floodInWorkers(
+  port: number,
+  clients: number,
+  untilMs: number,
+): Promise<FloodReport[]> {
+  const url = new URL('./flood-worker.js', import.meta.url);
+  return Promise.all(
+    Array.from({ length: clients }, () => {
+      const worker = new Worker(url, { workerData: { port, untilMs } });
+      return new Promise<FloodReport>((resolve, reject) => {
+        worker.once('message', (report: FloodReport) => resolve(report));
+        worker.once('error', reject);
+      });
+    }),
+  );
 }
 
 export interface LatencyReport {
