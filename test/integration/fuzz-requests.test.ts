@@ -26,7 +26,7 @@ after(stopAll);
 const FUZZ_SECONDS = Number(process.env['EBB_FUZZ_SECONDS'] ?? 30);
 const FIRST_SEED = Number(process.env['EBB_FUZZ_SEED'] ?? 20261201);
 const BATCH_CASES = 64;
-const PARALLEL = 8;
+const PARALLEL = 4;
 const CASE_TIMEOUT_MS = 15_000;
 const RSS_GROWTH_MAX_BYTES = 150 * 1024 * 1024;
 const GOOD_LATENCY_MAX_MS = 2000;
