@@ -51,6 +51,13 @@ export interface DrainableConnection {
 /** nginx's lingering_timeout. */
 export const LINGER_MS = 5000;
 
+/**
+ * What a half-closed connection reads and discards before it stops waiting: enough for the
+ * requests a client pipelined behind its last one, not for a flood (a client that keeps sending
+ * after a 400 would otherwise be read at full speed for the whole linger).
+ */
+export const MAX_DISCARD_BYTES = 64 * 1024;
+
 /** Stand-in request for a head that could not be parsed (logged as "-"). */
 const UNPARSED: ParsedRequest = { method: '', target: '', minorVersion: 1, headers: [] };
 
@@ -69,8 +76,12 @@ type Phase =
       readonly sender: BodySender | null;
       readonly errorReply: boolean;
     }
-  /** Half-closed after the last reply; `lingering` once nothing is left to wait for. */
-  | { readonly kind: 'delivering'; readonly lingering: boolean }
+  /**
+   * Half-closed after the last reply. `lingerMs` is set once nothing is left to wait for: how
+   * long the client may still take to close before it is closed as delivered (null while bytes
+   * are unacknowledged). `discardedBytes` counts what the client sent since (read, dropped).
+   */
+  | { readonly kind: 'delivering'; readonly lingerMs: number | null; discardedBytes: number }
   | {
       readonly kind: 'closed';
       readonly reason: EndReason;
@@ -90,7 +101,7 @@ function limitOf(phase: Phase, options: ConnectionOptions): Limit {
       return { idleMs: options.writeIdleTimeoutMs };
     case 'delivering':
       // Not refreshed by socket activity (nothing is written): delivery progress refreshes it.
-      return { afterMs: phase.lingering ? options.lingerMs : options.writeIdleTimeoutMs };
+      return { afterMs: phase.lingerMs ?? options.writeIdleTimeoutMs };
     case 'closed':
       return null;
   }
@@ -154,22 +165,34 @@ export class HttpConnection implements DrainableConnection {
 
   /** While delivering: the client acknowledged more bytes, so it is not stalled. */
   noteDeliveryProgress(): void {
-    if (this.phase.kind === 'delivering' && !this.phase.lingering) this.timer?.refresh();
+    if (this.phase.kind === 'delivering' && this.phase.lingerMs === null) this.timer?.refresh();
   }
 
   /**
-   * While delivering: the client's kernel has acknowledged every byte. The client's application
-   * may not have read them yet, so the connection lingers briefly rather than closing at once.
+   * While delivering: the client's kernel has acknowledged every byte. Its application may not
+   * have read them yet, so the connection lingers rather than closing at once: briefly while
+   * serving, so that held sockets cost no descriptor for long; during a drain until the client's
+   * own close (bounded by the write-idle timeout), since nothing new is accepted then and the
+   * drain promises that the last client has read its last byte before ebb exits.
    */
   noteAllAcknowledged(): void {
-    if (this.phase.kind === 'delivering' && !this.phase.lingering) {
-      this.enter({ kind: 'delivering', lingering: true });
-    }
+    const phase = this.phase;
+    if (phase.kind !== 'delivering' || phase.lingerMs !== null) return;
+    const lingerMs = this.closeRequested ? this.options.writeIdleTimeoutMs : this.options.lingerMs;
+    this.enter({ kind: 'delivering', lingerMs, discardedBytes: phase.discardedBytes });
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    const kind = this.phase.kind;
-    if (kind === 'delivering' || kind === 'closed') return;
+    const phase = this.phase;
+    if (phase.kind === 'delivering') {
+      phase.discardedBytes += chunk.length;
+      // Closing with unread bytes may reset the client: past the bound that is its own doing.
+      if (phase.discardedBytes > MAX_DISCARD_BYTES)
+        this.end(phase.lingerMs !== null ? 'complete' : 'aborted');
+      return;
+    }
+    const kind = phase.kind;
+    if (kind === 'closed') return;
     this.heads.append(chunk, this.options.limits);
     if (kind === 'responding') {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
@@ -251,9 +274,10 @@ export class HttpConnection implements DrainableConnection {
    * Half-closes and waits for the client's own close: only then has it got every byte. What the
    * client still sends is read and discarded, so that the final close does not reset it.
    */
-  private deliver(lingering: boolean): void {
+  private deliver(nothingToWaitFor: boolean): void {
     this.heads.clear();
-    this.enter({ kind: 'delivering', lingering });
+    const lingerMs = nothingToWaitFor ? this.options.lingerMs : null;
+    this.enter({ kind: 'delivering', lingerMs, discardedBytes: 0 });
     this.socket.end();
     this.socket.resume();
   }
@@ -279,7 +303,7 @@ export class HttpConnection implements DrainableConnection {
         this.end('timeout');
         return;
       case 'delivering':
-        this.end(phase.lingering ? 'complete' : 'timeout');
+        this.end(phase.lingerMs !== null ? 'complete' : 'timeout');
         return;
       case 'closed':
         return;

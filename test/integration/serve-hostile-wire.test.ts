@@ -34,9 +34,11 @@ test('a flood of empty lines is refused at once and a good client is answered pr
   // leaves room for a shared machine and still tells the two apart.
   assert.ok(good.p50Ms < 1000, `good GET p50 ${good.p50Ms.toFixed(1)} ms over ${good.count}`);
   for (const report of reports) {
-    // Each flooding connection got its 400 and was closed, so the client had to reconnect.
+    // Flooding connections got their 400 and were closed, so the client had to reconnect. One
+    // that keeps sending past the discard bound is closed with its bytes unread, which resets it:
+    // its 400 may be lost, as with nginx, which never answers such a client at all.
     assert.ok(report.connections > 1, JSON.stringify(report));
-    assert.ok(report.answered >= report.connections - 1, JSON.stringify(report));
+    assert.ok(report.answered > 0, JSON.stringify(report));
   }
 });
 
