@@ -3,12 +3,10 @@
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
 import { realpath, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
-import { HttpConnection, LINGER_MS, type ConnectionOptions } from './http/connection.js';
+import { LINGER_MS } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
-import type { RequestHandler } from './http/types.js';
 import { createStaticHandler } from './serve/handler.js';
 import type { MirrorHooks } from './serve/mirror-hooks.js';
 import { createMirrorHooks } from './mirror/mirror-hooks.js';
@@ -19,16 +17,21 @@ import { accessLogSink } from './access-log-sink.js';
 import { Registry } from './lifecycle/registry.js';
 import { bindListeners } from './lifecycle/listeners.js';
 import { Drain } from './lifecycle/drain.js';
+import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
 import type { ResponseSink } from './lifecycle/response-record.js';
-import { admitsNormally, isListening, lifecycleView } from './lifecycle/state.js';
+import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
+import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
+import { createNotifier } from './systemd/notify.js';
+import { createSupervisor } from './systemd/supervisor.js';
+import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -46,16 +49,7 @@ async function resolveRoot(root: string): Promise<string> {
   throw new EbbError('ROOT_MISSING', `document root ${root} is not a directory`);
 }
 
-/** What new connections are built with, from one config: a reload would build these again. */
-interface ConnectionParts {
-  readonly handler: RequestHandler;
-  /** For arrivals during a drain whose policy keeps listening (503/redirect); null: refuse. */
-  readonly newcomerHandler: RequestHandler | null;
-  readonly options: ConnectionOptions;
-  /** Where each response's record goes, in this order. */
-  readonly sinks: readonly ResponseSink[];
-}
-
+/** What new connections are built with, from one config: a reload would call this again. */
 function buildConnectionParts(
   config: ServeConfig,
   root: string,
@@ -78,18 +72,6 @@ function buildConnectionParts(
   };
 }
 
-/** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
-function acceptor(registry: Registry, drain: Drain, parts: ConnectionParts) {
-  return (socket: Socket): void => {
-    const entry = registry.add(socket, parts.sinks);
-    const normal = admitsNormally(drain.state);
-    const handler = normal ? parts.handler : (parts.newcomerHandler ?? parts.handler);
-    entry.connection = new HttpConnection(socket, handler, entry, parts.options);
-    // Arrived during a drain: one answer (the file, or the 503/redirect), then closed.
-    if (!normal) entry.connection.requestClose();
-  };
-}
-
 function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void): SignalActions {
   return {
     drain: (signal) => void drain.drain({ trigger: signal }),
@@ -106,6 +88,9 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
+  const account = await accountToRunAs(config, say);
+  const activation = takeSocketActivation();
   const log = await openAccessLog(config.accessLog);
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
@@ -121,7 +106,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   });
   const sinks = [accessLogSink(log), metrics.sink, drain];
   const parts = buildConnectionParts(config, root, sinks, mirror);
-  const listeners = await bindListeners(config.listen, acceptor(registry, drain, parts));
+  const accept = acceptor(registry, drain, parts);
+  const listeners =
+    activation.publicFds.length > 0
+      ? await adoptListeners(activation.publicFds, accept) // systemd (issue 10)
+      : await bindListeners(config.listen, accept);
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
@@ -136,28 +125,41 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     startedAtMs: Date.now(),
     version: options.version,
   });
+  // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
+  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  drain.observe((state) => {
+    if (state.kind !== 'serving') supervisor.drainBegan();
+  });
 
   let admin: AdminServer | null = null;
+  const adminAt =
+    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
+    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
     await admin?.close();
+    // systemd (issue 10): a failed switch to --user comes after the pid file was written.
+    if (config.pidFile !== null) await releasePidFile(config.pidFile);
     throw error;
   }
   sampler.start();
   const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
+  if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
+  if (account !== null) say(`running as ${account.user}:${account.group}`);
   say(`serving ${root} (pid ${process.pid})`);
+  supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close(), digests?.close()]);
+  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary), digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

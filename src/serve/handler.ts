@@ -15,6 +15,7 @@ import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
 import type { MirrorHooks } from './mirror-hooks.js';
 import { describedSegments, serveMetalink } from './serve-metalink.js';
+import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
 import {
   fdVersion,
@@ -67,8 +68,9 @@ async function respond(
   const resolved = resolvePath(target.rawPath, options.dotfiles);
   if (resolved.kind !== 'path') return reply(resolved);
   const conditions = readFileConditions(request);
-  const fileName = resolved.segments.at(-1) ?? '';
-  const cacheKey = resolved.segments.join('/');
+  // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
+  const fileName = resolved.segments.at(-1)?.toString('latin1') ?? '';
+  const cacheKey = keyOf(resolved.segments);
   const nowMs = Date.now();
   const send = (version: FileVersion, fsPath: FileRef['fsPath']): Promise<Reply> => {
     const { segments } = resolved;
@@ -86,7 +88,7 @@ async function respond(
   if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
     return send(cached.version, cached.fsPath);
   }
-  let fsPath: string;
+  let fsPath: Buffer;
   if (cached !== undefined) fsPath = cached.fsPath;
   else {
     const located = await locatePath(options, resolved.segments);
@@ -118,7 +120,7 @@ async function respond(
 async function rememberFile(
   cache: FileCache,
   key: string,
-  fsPath: string,
+  fsPath: Buffer,
   opened: OpenedFile,
   nowMs: number,
 ): Promise<FileVersion> {
