@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
   ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
   PRIVILEGE_DROP_FAILED: 'switching to the --user/--group account failed after binding',
+  TLS_INVALID: 'the TLS certificate or key cannot be read, parsed, or do not match',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -59,6 +60,7 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'SOCKET_ACTIVATION_INVALID':
     case 'ACCOUNT_UNKNOWN':
     case 'ROOT_REFUSED':
+    case 'TLS_INVALID':
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;

@@ -3,6 +3,7 @@
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
 import { realpath, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
 import { LINGER_MS } from './http/connection.js';
@@ -15,7 +16,7 @@ import { openDigestStore } from './mirror/digest-store.js';
 import { openAccessLog, type AccessLog } from './log/access-log.js';
 import { accessLogSink } from './access-log-sink.js';
 import { Registry } from './lifecycle/registry.js';
-import { bindListeners } from './lifecycle/listeners.js';
+import { bindPublicListeners, type ListenerGroup } from './lifecycle/public-listeners.js';
 import { Drain } from './lifecycle/drain.js';
 import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
@@ -32,6 +33,8 @@ import { adoptListeners, takeSocketActivation } from './systemd/inherited-listen
 import { createNotifier } from './systemd/notify.js';
 import { createSupervisor } from './systemd/supervisor.js';
 import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
+import { readTlsCredentials, type TlsFiles } from './tls/secure-context.js';
+import { TlsTerminator } from './tls/tls-terminator.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -72,6 +75,24 @@ function buildConnectionParts(
   };
 }
 
+/** The certificate and key of the `--listen-tls` listeners; null when there are none. */
+function tlsFilesOf(config: ServeConfig): TlsFiles | null {
+  const { listenTls, tlsCert, tlsKey } = config;
+  if (listenTls.length === 0 || tlsCert === null || tlsKey === null) return null;
+  return { certPath: tlsCert, keyPath: tlsKey };
+}
+
+function listenerGroups(
+  config: ServeConfig,
+  accept: (socket: Socket) => void,
+  tls: TlsTerminator | null,
+): ListenerGroup[] {
+  const plain = { addresses: config.listen, onSocket: accept, suffix: '' };
+  if (tls === null) return [plain];
+  const onSocket = (socket: Socket): void => accept(tls.wrap(socket));
+  return [plain, { addresses: config.listenTls, onSocket, suffix: ' (TLS)' }];
+}
+
 function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void): SignalActions {
   return {
     drain: (signal) => void drain.drain({ trigger: signal }),
@@ -88,6 +109,9 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  const tlsFiles = tlsFilesOf(config);
+  const credentials = tlsFiles === null ? null : await readTlsCredentials(tlsFiles, Date.now());
+  for (const warning of credentials?.warnings ?? []) say(`warning: ${warning}`);
   // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
   const account = await accountToRunAs(config, say);
   const activation = takeSocketActivation();
@@ -107,10 +131,14 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const sinks = [accessLogSink(log), metrics.sink, drain];
   const parts = buildConnectionParts(config, root, sinks, mirror);
   const accept = acceptor(registry, drain, parts);
+  const tls = credentials === null ? null : new TlsTerminator(credentials);
   const listeners =
     activation.publicFds.length > 0
       ? await adoptListeners(activation.publicFds, accept) // systemd (issue 10)
-      : await bindListeners(config.listen, accept);
+      : await bindPublicListeners(listenerGroups(config, accept, tls)).catch((error: unknown) => {
+          tls?.stop();
+          throw error;
+        });
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
@@ -140,6 +168,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
+    tls?.stop();
     await admin?.close();
     // systemd (issue 10): a failed switch to --user comes after the pid file was written.
     if (config.pidFile !== null) await releasePidFile(config.pidFile);
@@ -157,6 +186,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
+  tls?.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
   await Promise.all([admin?.close(), log.close(), supervisor.finished(summary), digests?.close()]);

@@ -39,7 +39,24 @@ export function buildServeConfig(layers: readonly RawLayer[], cwd: string): Serv
     );
   }
   const set = parsed.flatMap(({ result }) => (result.ok ? [result.settings] : []));
-  return toServeConfig(mergeSettings(defaultSettings(cwd), set));
+  const settings = mergeSettings(defaultSettings(cwd), set);
+  const unpaired = tlsPairingProblems(settings);
+  if (unpaired.length > 0) {
+    throw new EbbError(
+      'CONFIG_INVALID',
+      `invalid configuration:\n${unpaired.map((line) => `  ${line}`).join('\n')}`,
+    );
+  }
+  return toServeConfig(settings);
+}
+
+/** `--listen-tls` needs both files; either file without a TLS listener is a mistake too. */
+export function tlsPairingProblems(settings: Settings): string[] {
+  const hasTls = settings['listen-tls'].length > 0;
+  const missing = (['tls-cert', 'tls-key'] as const).filter((name) => settings[name] === null);
+  if (hasTls) return missing.map((name) => `--${name}: required by --listen-tls`);
+  if (missing.length < 2) return ['--tls-cert/--tls-key: given without any --listen-tls'];
+  return [];
 }
 
 type DefaultSettings = Omit<Settings, 'admin'>;
@@ -54,7 +71,9 @@ export function mergeSettings(
     defaults,
   );
   const admin = merged.admin === undefined ? adminBesidePidFile(merged['pid-file']) : merged.admin;
-  return { ...merged, admin };
+  // Only --listen-tls given: the default plain listener is not wanted beside it.
+  const tlsOnly = merged['listen-tls'].length > 0 && layers.every((layer) => !layer.listen);
+  return { ...merged, admin, ...(tlsOnly ? { listen: [] } : {}) };
 }
 
 /** `/run/ebb.pid` → `/run/ebb.sock`; any other name gets `.sock` appended. */

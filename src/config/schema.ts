@@ -11,6 +11,7 @@ import {
   checkAccountName,
   checkAdmin,
   checkBoolean,
+  checkCountOrOff,
   checkDrainNew,
   checkDuration,
   checkDurationOrOff,
@@ -21,6 +22,8 @@ import {
   checkOnOff,
   checkPath,
   checkPeerList,
+  checkPrefixBits,
+  checkRateOrOff,
   type Check,
 } from './values.js';
 
@@ -54,7 +57,10 @@ function settingsShape(source: Source) {
   const baseDir = source.kind === 'flags' ? source.cwd : dirname(source.path);
   return {
     root: setting(checkPath(baseDir)),
-    listen: setting(checkListenList),
+    listen: setting(checkListenList(1)),
+    'listen-tls': setting(checkListenList(0)),
+    'tls-cert': setting(checkPath(baseDir)).nullable(),
+    'tls-key': setting(checkPath(baseDir)).nullable(),
     'access-log': setting(checkAccessLog(baseDir)),
     index: setting(checkFileName).nullable(),
     listing: setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
@@ -68,6 +74,12 @@ function settingsShape(source: Source) {
     'drain-delay': setting(checkDuration('zero')),
     'drain-new': setting(checkDrainNew),
     'last-request-window': setting(checkDuration('zero')),
+    'max-connections': setting(checkCountOrOff(1)),
+    'max-connections-per-ip': setting(checkCountOrOff(1)),
+    'ipv6-prefix': setting(checkPrefixBits),
+    'rate-per-connection': setting(checkRateOrOff),
+    'rate-total': setting(checkRateOrOff),
+    'drain-lift-limits': setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
     'pid-file': setting(checkPath(baseDir)).nullable(),
     admin: setting(checkAdmin(baseDir)),
     user: setting(checkAccountName).nullable(),

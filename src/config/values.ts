@@ -10,6 +10,7 @@ import {
   type AdminAddress,
   type ListenAddress,
 } from './address.js';
+import { parseBytesPerSecond } from './byte-rate.js';
 import { MAX_DURATION_MS, parseDurationMs } from './duration.js';
 
 /** Why a value was refused; `path` indexes into a list value, e.g. `[1]` for `listen[1]`. */
@@ -107,11 +108,18 @@ export function checkDurationOrOff(value: unknown): Checked<number | null> {
   return checkDuration('positive')(value);
 }
 
-/** One address, or a list of them (the file may give a single string; flags always a list). */
-export function checkListenList(value: unknown): Checked<ListenAddress[]> {
+/**
+ * One address, or a list of at least `minItems` (the file may give a single string; flags always
+ * a list).
+ */
+export function checkListenList(minItems: number): Check<ListenAddress[]> {
+  return (value) => checkListenItems(value, minItems);
+}
+
+function checkListenItems(value: unknown, minItems: number): Checked<ListenAddress[]> {
   const items: readonly unknown[] | undefined =
     typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
-  if (items === undefined || items.length === 0) return reject(`a list of ${LISTEN_EXPECTED}`);
+  if (items === undefined || items.length < minItems) return reject(`a list of ${LISTEN_EXPECTED}`);
   const parsed = items.map((item) =>
     typeof item === 'string' ? parseListenAddress(item) : undefined,
   );
@@ -193,4 +201,40 @@ export function checkAdmin(baseDir: string): Check<AdminAddress | null> {
       address.kind === 'unix' ? { kind: 'unix', path: resolve(baseDir, address.path) } : address,
     );
   };
+}
+
+/** A whole number of at least `min` as text (flags) or a TOML integer, or `off` (null). */
+export function checkCountOrOff(min: number): Check<number | null> {
+  return (value) => {
+    if (value === 'off') return accept(null);
+    const count = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+    return typeof count === 'number' && Number.isSafeInteger(count) && count >= min
+      ? accept(count)
+      : reject(`a whole number of at least ${min}, or off`);
+  };
+}
+
+/** An IPv6 prefix length that groups clients: 1–128 bits. */
+export function checkPrefixBits(value: unknown): Checked<number> {
+  const bits = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;
+  return typeof bits === 'number' && Number.isInteger(bits) && bits >= 1 && bits <= 128
+    ? accept(bits)
+    : reject('a prefix length from 1 to 128, such as 64');
+}
+
+/** Below this a limit would make a download crawl (and tokens would be handed out byte by byte). */
+export const MIN_RATE_BYTES_PER_SEC = 1024;
+
+/** A transfer rate in bytes per second (`500KB/s`, `2MiB/s`, `125000`), or `off` (null). */
+export function checkRateOrOff(value: unknown): Checked<number | null> {
+  if (value === 'off') return accept(null);
+  const rate =
+    typeof value === 'string'
+      ? parseBytesPerSecond(value)
+      : Number.isSafeInteger(value)
+        ? value
+        : undefined;
+  return typeof rate === 'number' && rate >= MIN_RATE_BYTES_PER_SEC
+    ? accept(rate)
+    : reject('a rate of at least 1KiB/s such as 500KB/s or 2MiB/s (bytes, not bits), or off');
 }

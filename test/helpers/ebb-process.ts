@@ -137,7 +137,7 @@ export async function startEbb(
   });
   await Promise.race([ready, failed]);
   const ports = proc.stderr.lines
-    .map((line) => /listening on .*:(\d+)$/.exec(line)?.[1])
+    .map((line) => /listening on .*:(\d+)(?: \(TLS\))?$/.exec(line)?.[1])
     .filter((p): p is string => p !== undefined)
     .map(Number);
   return { ...proc, ports, port: ports[0] ?? 0 };

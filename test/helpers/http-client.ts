@@ -3,6 +3,7 @@
  * can be throttled (read, pause, read), stalled, or kept alive for another request.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 
@@ -22,7 +23,13 @@ export interface Download extends ResponseHead {
   readonly extraBytes: number;
 }
 
+/** How a client reaches the server: plain TCP, or TLS trusting `ca` (a test certificate). */
+export type Transport = { readonly kind: 'tcp' } | { readonly kind: 'tls'; readonly ca: Buffer };
+
+export const TCP: Transport = { kind: 'tcp' };
+
 export interface DownloadOptions {
+  readonly transport?: Transport;
   readonly host?: string;
   readonly method?: string;
   readonly headers?: Record<string, string>;
@@ -34,7 +41,11 @@ export interface DownloadOptions {
   readonly onProgress?: (bodyBytes: number) => void;
 }
 
-export function connectTo(port: number, host = '127.0.0.1'): Promise<Socket> {
+export function connectTo(port: number, host = '127.0.0.1', transport = TCP): Promise<Socket> {
+  if (transport.kind === 'tls') {
+    const secure = connectTls({ port, host, ca: transport.ca, ALPNProtocols: ['http/1.1'] });
+    return once(secure, 'secureConnect').then(() => secure);
+  }
   const socket = connect({ port, host });
   return once(socket, 'connect').then(() => socket);
 }
@@ -164,7 +175,7 @@ export async function download(
   path: string,
   options: DownloadOptions = {},
 ): Promise<Download> {
-  const socket = await connectTo(port);
+  const socket = await connectTo(port, '127.0.0.1', options.transport);
   const response = readResponse(socket, options);
   socket.write(requestText(path, options));
   try {

@@ -36,6 +36,9 @@ void test('no flags and no file give every default', async () => {
   const expected: ServeConfig = {
     root: CWD,
     listen: [{ host: '127.0.0.1', port: 8080 }],
+    listenTls: [],
+    tlsCert: null,
+    tlsKey: null,
     accessLog: { kind: 'stdout' },
     index: null,
     listing: true,
@@ -49,6 +52,12 @@ void test('no flags and no file give every default', async () => {
     drainDelayMs: 0,
     drainNew: { kind: 'refuse' },
     lastRequestWindowMs: 1_000,
+    maxConnections: null,
+    maxConnectionsPerIp: null,
+    ipv6PrefixBits: 64,
+    ratePerConnection: null,
+    rateTotal: null,
+    drainLiftLimits: true,
     pidFile: null,
     admin: null,
     user: null,
@@ -128,7 +137,46 @@ const FLAG_CASES: ReadonlyArray<readonly [readonly string[], Partial<ServeConfig
     ['--digests', 'on', '--state-dir', 'state', '--metalink', 'off'],
     { digests: true, stateDir: `${CWD}/state`, metalink: false },
   ],
+  [
+    ['--listen-tls', '127.0.0.1:8443', '--tls-cert', 'c.pem', '--tls-key', '/k.pem'],
+    {
+      listen: [],
+      listenTls: [{ host: '127.0.0.1', port: 8443 }],
+      tlsCert: `${CWD}/c.pem`,
+      tlsKey: '/k.pem',
+    },
+  ],
+  [
+    ['--listen', '80', '--listen-tls', '443', '--tls-cert', 'c', '--tls-key', 'k'],
+    { listen: [{ host: '0.0.0.0', port: 80 }], listenTls: [{ host: '0.0.0.0', port: 443 }] },
+  ],
+  [
+    ['--max-connections', '5000', '--max-connections-per-ip', '16', '--ipv6-prefix', '56'],
+    { maxConnections: 5000, maxConnectionsPerIp: 16, ipv6PrefixBits: 56 },
+  ],
+  [
+    ['--rate-per-connection', '500KB/s', '--rate-total', '1.5MiB/s', '--drain-lift-limits', 'off'],
+    { ratePerConnection: 500_000, rateTotal: 1_572_864, drainLiftLimits: false },
+  ],
+  [['--rate-total', '125000'], { rateTotal: 125_000 }],
+  [['--rate-total', '2M/s'], { rateTotal: 2_000_000 }],
 ];
+
+const LIMIT_BAD: ReadonlyArray<readonly [readonly string[], RegExp]> = [
+  [['--max-connections', '0'], /--max-connections "0": expected a whole number of at least 1/],
+  [['--max-connections-per-ip', 'many'], /--max-connections-per-ip "many": expected a whole/],
+  [['--ipv6-prefix', '129'], /--ipv6-prefix "129": expected a prefix length from 1 to 128/],
+  [['--rate-total', '10Mbit/s'], /--rate-total "10Mbit\/s": expected a rate .*bytes, not bits/],
+  [['--rate-per-connection', '100'], /--rate-per-connection "100": expected a rate of at least/],
+  [['--listen-tls', '8443'], /--tls-cert: required by --listen-tls\n.*--tls-key: required/],
+  [['--tls-cert', 'c.pem'], /--tls-cert\/--tls-key: given without any --listen-tls/],
+];
+
+for (const [argv, pattern] of LIMIT_BAD) {
+  void test(`${argv.join(' ')} is refused`, async () => {
+    assert.match(await rejectsWith(argv, 'CONFIG_INVALID'), pattern);
+  });
+}
 
 for (const [argv, expected] of FLAG_CASES) {
   void test(`flags ${argv.join(' ')}`, async () => {
