@@ -6,7 +6,7 @@
  * table), so the interval stretches to keep sampling under MAX_CPU_SHARE of a core.
  */
 import type { ConnectionEntry, Registry } from './registry.js';
-import { RATE_TAU_MS } from './registry.js';
+import { CONNECTION_RATE, smoothRate } from '../progress/smooth-rate.js';
 import { readSendQueues } from './tcp-queue.js';
 
 export const SAMPLE_INTERVAL_MS = 1000;
@@ -109,16 +109,13 @@ function updateEntry(entry: ConnectionEntry, txQueue: number | undefined, nowMs:
   const delta = acked - entry.bytesAcked;
   const elapsedMs = nowMs - entry.requestStartMs;
   const dtMs = nowMs - entry.lastSampleMs;
-  if (dtMs > 0) {
-    if (elapsedMs <= RATE_TAU_MS) {
-      entry.rateBytesPerSec = (acked * 1000) / Math.max(elapsedMs, 1);
-    } else {
-      const alpha = 1 - Math.exp(-dtMs / RATE_TAU_MS);
-      entry.rateBytesPerSec += alpha * ((delta * 1000) / dtMs - entry.rateBytesPerSec);
-    }
-  }
+  const rate = smoothRate(
+    { bytesPerSec: entry.rateBytesPerSec, deltaBytes: delta, intervalMs: dtMs, elapsedMs },
+    CONNECTION_RATE,
+  );
+  entry.rateBytesPerSec = rate.bytesPerSec;
   entry.bytesAcked = acked;
-  entry.lastSampleMs = nowMs;
+  if (rate.closed) entry.lastSampleMs = nowMs;
   if (delta > 0) connection.noteDeliveryProgress();
   if (delivering && txQueue !== undefined && unacked === 0) connection.noteAllAcknowledged();
 }
