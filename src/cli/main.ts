@@ -7,7 +7,6 @@ import { ERROR_CODES, EXIT_STATUS, exitStatusFor, isEbbError, type ErrorCode } f
 import { loadServeConfig } from '../config/load-serve-config.js';
 import { describeServeFlags } from '../config/serve-flags.js';
 import { runServer } from '../server.js';
-import { SERVE_EXIT } from '../lifecycle/state.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
@@ -42,8 +41,8 @@ signals to a serving ebb:
   SIGHUP, SIGUSR1   reopen the access log (logrotate)
 
 exit statuses of ebb serve:
-  ${SERVE_EXIT.DRAINED}   drained: every download finished
-  ${SERVE_EXIT.CUT}   the drain deadline or an immediate stop cut at least one download
+  ${EXIT_STATUS.OK}   drained: every download finished
+  ${EXIT_STATUS.DRAIN_CUT}   the drain deadline or an immediate stop cut at least one download
   ${EXIT_STATUS.USAGE}   bad command line or configuration (nothing was bound)
 
 errors (exit status, code, meaning):
