@@ -28,6 +28,7 @@ export interface SampledEntry {
   readonly bytesSent: number;
   bytesAcked: number;
   rateBytesPerSec: number;
+  /** The last sample that closed a rate interval (smooth-rate.ts holds silent ones open). */
   lastSampleMs: number;
 }
 
