@@ -143,7 +143,7 @@ interface Tick {
 async function recordTicks(page: Page): Promise<void> {
   await page.evaluate(() => {
     const ticks: Tick[] = [];
-    (window as unknown as { ticks: Tick[] }).ticks = ticks;
+    (globalThis as unknown as { ticks: Tick[] }).ticks = ticks;
     new MutationObserver(() => {
       ticks.push({
         throughput: document.getElementById('throughput')?.textContent ?? '',
@@ -154,7 +154,7 @@ async function recordTicks(page: Page): Promise<void> {
 }
 
 function ticksOf(page: Page): Promise<Tick[]> {
-  return page.evaluate(() => (window as unknown as { ticks: Tick[] }).ticks);
+  return page.evaluate(() => (globalThis as unknown as { ticks: Tick[] }).ticks);
 }
 
 const isRate = (text: string): boolean => /^[\d.]+ (B|KiB|MiB|GiB)\/s$/.test(text);
@@ -175,7 +175,7 @@ test('status page: one slow reader: throughput never 0 B/s beside its row, its r
   await slow.started;
   await page.waitForFunction(
     () => {
-      const ticks = (window as unknown as { ticks: Tick[] }).ticks;
+      const ticks = (globalThis as unknown as { ticks: Tick[] }).ticks;
       const first = ticks.findIndex((t) => t.rates.some((r) => /\d/.test(r) && r !== '0 B/s'));
       return first !== -1 && ticks.length - first >= 14;
     },
