@@ -59,20 +59,17 @@ test('status page: live progress, drain banner, server gone, hostile names as te
   // The progress bar moves: read the percent, wait for a later tick, read it again.
   const bigRow = page.locator('td.path', { hasText: big.name });
   await bigRow.waitFor();
-  await page.waitForFunction(
-    () => Number.parseFloat(document.querySelector('#rows .pct')?.textContent ?? '') > 0,
-  );
+  // Its own row's percent, not the first row's: a tick from before its response began shows
+  // '—', and waiting for a percent above NaN would never end.
+  const bigPercentAbove = ({ before }: { before: number }): boolean => {
+    const cells = [...document.querySelectorAll('#rows tr')].filter((tr) =>
+      tr.querySelector('td.path')?.textContent?.includes('big.iso'),
+    );
+    return Number.parseFloat(cells[0]?.querySelector('.pct')?.textContent ?? '') > before;
+  };
+  await page.waitForFunction(bigPercentAbove, { before: 0 });
   const first = await percentOf(page, big.name);
-  await page.waitForFunction(
-    ({ before }) => {
-      const cells = [...document.querySelectorAll('#rows tr')].filter((tr) =>
-        tr.querySelector('td.path')?.textContent?.includes('big.iso'),
-      );
-      return Number.parseFloat(cells[0]?.querySelector('.pct')?.textContent ?? '') > before;
-    },
-    { before: first },
-    { timeout: 15_000 },
-  );
+  await page.waitForFunction(bigPercentAbove, { before: first }, { timeout: 15_000 });
   const second = await percentOf(page, big.name);
   assert.ok(second > first, `progress grew: ${first}% then ${second}%`);
   const fill = await page
