@@ -90,7 +90,11 @@ test('status page: live progress, drain banner, server gone, hostile names as te
   const banner = page.locator('#banner');
   await banner.waitFor({ state: 'visible' });
   assert.match((await banner.textContent()) ?? '', /Draining: \d+ connections open, \d+ downloads/);
-  await page.locator('#banner', { hasText: /Last completion forecast at/ }).waitFor();
+  // A forecast, or (no rate measured yet: a download's first seconds) the word that none is due;
+  // the forecast itself is checked in status-page-figures.
+  await page
+    .locator('#banner', { hasText: /Last completion forecast at|No forecast yet/ })
+    .waitFor();
   assert.match((await page.locator('#state').textContent()) ?? '', /^draining since/);
   await screenshot(page, 'draining');
 
