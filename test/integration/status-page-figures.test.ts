@@ -236,7 +236,8 @@ test('status page: a drain deadline shows with what it will cut; after exit no s
   const deadline = page.locator('#deadline');
   await deadline.filter({ hasText: /\(in / }).waitFor();
   assert.match((await deadline.textContent()) ?? '', /^deadline \d\d:\d\d:\d\d \(in \d+s\)$/);
-  const banner = page.locator('#banner', { hasText: /would not finish by then/ });
+  // Both, once both rates are measured (each download's first seconds have none).
+  const banner = page.locator('#banner', { hasText: /2 downloads would not finish by then/ });
   await banner.waitFor({ timeout: 14_000 });
   assert.match(
     (await banner.textContent()) ?? '',
