@@ -9,7 +9,8 @@ import type { ServeConfig } from './config/schema.js';
 import { HttpConnection, type ConnectionOptions } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import { createStaticHandler } from './serve/handler.js';
-import { openAccessLog, type AccessLog } from './log/access-log.js';
+import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
+import type { OperatorOutput } from './log/operator-output.js';
 import { Registry, type ConnectionEntry } from './lifecycle/registry.js';
 import { bindListeners, type PublicListeners } from './lifecycle/listeners.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
@@ -17,6 +18,7 @@ import { ProgressSampler } from './lifecycle/progress-sampler.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { buildStatus } from './lifecycle/status.js';
+import { Warnings } from './lifecycle/warnings.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { formatBytes, type DrainSummary } from './lifecycle/state.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
@@ -28,8 +30,8 @@ import { headerValue, type ResponseOutcome } from './http/types.js';
 
 export interface ServerOptions {
   readonly version: string;
-  /** Operator messages (stderr). */
-  readonly say: (line: string) => void;
+  /** Operator messages (stderr), best effort. */
+  readonly output: OperatorOutput;
 }
 
 async function resolveRoot(root: string): Promise<string> {
@@ -80,6 +82,8 @@ interface Running {
   readonly listeners: PublicListeners;
   readonly startedAtMs: number;
   readonly version: string;
+  readonly warnings: Warnings;
+  readonly log: AccessLog;
 }
 
 /** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
@@ -125,6 +129,7 @@ function adminViews(run: Running) {
         startedAtMs: run.startedAtMs,
         version: run.version,
         listeners: run.listeners.addresses,
+        warnings: run.warnings.list(),
       },
       limit,
     );
@@ -159,7 +164,14 @@ function adminViews(run: Running) {
     },
     () => deliveredBytes(registry),
   );
-  const metrics = createServerMetrics({ registry, state: () => lifecycle.state });
+  const metrics = createServerMetrics({
+    registry,
+    state: () => lifecycle.state,
+    faults: {
+      warningCount: (code) => run.warnings.count(code),
+      accessLogLinesDropped: () => run.log.linesDropped,
+    },
+  });
   return {
     routes: [...controlRoutes(control), ...viewRoutes(feed, metrics)],
     /** Tells every watcher and viewer how the drain ended. */
@@ -172,10 +184,12 @@ function adminViews(run: Running) {
 }
 
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
-  const { say } = options;
+  const say = options.output.say;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
-  const log = await openAccessLog(config.accessLog);
+  const warnings = new Warnings(say);
+  const log = await openAccessLog(config.accessLog, accessLogFaults(config, warnings));
+  noteStderrLoss(options.output, warnings, log);
   const registry = new Registry();
   registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
 
@@ -192,6 +206,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     listeners,
     startedAtMs: Date.now(),
     version: options.version,
+    warnings,
+    log,
   };
   const views = adminViews(run);
 
@@ -232,4 +248,31 @@ function signalActions(run: Running, log: AccessLog, say: (line: string) => void
     },
     unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
   };
+}
+
+/** Access log failures: counted each time, told once per episode (rate-limited), then resumed. */
+function accessLogFaults(config: ServeConfig, warnings: Warnings): AccessLogFaults {
+  const where = config.accessLog.kind === 'file' ? config.accessLog.path : 'stdout';
+  return {
+    failed: (why) =>
+      warnings.record(
+        'ACCESS_LOG_WRITE',
+        `cannot write the access log (${where}): ${why}; serving on, lines held up to 1 MiB, then dropped`,
+      ),
+    resumed: (failedForMs, linesDropped) =>
+      warnings.resolve(
+        'ACCESS_LOG_WRITE',
+        `access log (${where}) written again after ${(failedForMs / 1000).toFixed(1)} s; ` +
+          `${linesDropped} lines dropped`,
+      ),
+  };
+}
+
+/** stderr gone (terminal closed, pipe reader left): noted where it still can be. */
+function noteStderrLoss(output: OperatorOutput, warnings: Warnings, log: AccessLog): void {
+  output.onStderrLost((loss) => {
+    const message = `stderr failed (${loss.why}): operator messages are dropped from now on`;
+    warnings.record('STDERR_WRITE', message);
+    log.note(`ebb ${new Date().toISOString()} ${message}`);
+  });
 }
