@@ -15,6 +15,7 @@ import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { download } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { argsWithAdminAndLog } from '../helpers/live-server.js';
 import { exchange, waitForLogLine } from '../helpers/raw-http.js';
 
 after(stopAll);
@@ -25,15 +26,7 @@ const small = await writeRandomFile(root.path, 'small.bin', 1000);
 const work = await makeTempDir();
 after(work.remove);
 
-const serveArgs = (log: string): string[] => [
-  '--listen',
-  '127.0.0.1:0',
-  '--admin',
-  '127.0.0.1:0',
-  '--access-log',
-  log,
-  root.path,
-];
+const serveArgs = (log: string): string[] => argsWithAdminAndLog(root.path, log);
 
 /** Mounts a tmpfs of `sizeBytes` at a new folder; null when this machine does not allow it. */
 function mountSmallDisk(sizeBytes: number): string | null {

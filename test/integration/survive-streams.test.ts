@@ -14,6 +14,7 @@ import { fileCreated } from '../helpers/files.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { download } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { argsWithAdminAndLog } from '../helpers/live-server.js';
 import { pausedDownload } from '../helpers/held-download.js';
 import { runInPty } from '../helpers/pty.js';
 import { waitForLogLine } from '../helpers/raw-http.js';
@@ -34,16 +35,7 @@ interface StatusWarning {
   lastAtMs: number;
 }
 
-/** `serve --listen 127.0.0.1:0 --admin 127.0.0.1:0 --access-log LOG ROOT`. */
-const serveArgs = (log: string): string[] => [
-  '--listen',
-  '127.0.0.1:0',
-  '--admin',
-  '127.0.0.1:0',
-  '--access-log',
-  log,
-  root.path,
-];
+const serveArgs = (log: string): string[] => argsWithAdminAndLog(root.path, log);
 
 async function warningsOf(adminPort: number): Promise<StatusWarning[]> {
   const response = await adminFetch(adminPort, 'GET', '/status');
