@@ -19,6 +19,7 @@ import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { buildStatus } from './lifecycle/status.js';
 import { Warnings } from './lifecycle/warnings.js';
+import { FdGate } from './lifecycle/fd-limit.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { formatBytes, type DrainSummary } from './lifecycle/state.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
@@ -194,8 +195,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
 
   let lifecycle: Lifecycle | null = null;
-  const onSocket = connectionAcceptor(config, root, registry, () => lifecycle);
-  const listeners = await bindListeners(config.listen, onSocket);
+  const fdGate = new FdGate(() => registry.size, warnings);
+  const onSocket = fdGate.guard(connectionAcceptor(config, root, registry, () => lifecycle));
+  const listeners = await bindListeners(config.listen, onSocket, (error, where) =>
+    warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`),
+  );
   lifecycle = new Lifecycle(registry, listeners, config, say);
   const sampler = new ProgressSampler(registry);
   sampler.start();
@@ -223,6 +227,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const removeSignalHandlers = installSignalHandlers(signalActions(run, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
+  const lowRoom = fdGate.measure();
+  if (lowRoom !== null) say(lowRoom);
   say(`serving ${root} (pid ${process.pid})`);
 
   const summary = await lifecycle.finished;

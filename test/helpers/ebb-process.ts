@@ -74,9 +74,20 @@ export interface EbbProcess {
 
 const running = new Set<ChildProcess>();
 
+export interface SpawnOptions {
+  readonly cwd?: string;
+  /**
+   * A command that ends by exec-ing ebb (same pid), given ebb's path and arguments after it:
+   * e.g. `['sh', '-c', 'ulimit -n 128; exec "$0" "$@"']`, or `unshare -n` for a network namespace.
+   */
+  readonly via?: readonly string[];
+}
+
 /** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
-export function spawnEbb(args: readonly string[], options: { cwd?: string } = {}): EbbProcess {
-  const child = spawn(EBB_BIN, [...args], {
+export function spawnEbb(args: readonly string[], options: SpawnOptions = {}): EbbProcess {
+  const [command = EBB_BIN, ...prefix] = options.via ?? [];
+  const argv = options.via === undefined ? [...args] : [...prefix, EBB_BIN, ...args];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,7 +120,7 @@ export interface EbbServer extends EbbProcess {
  */
 export async function startEbb(
   args: readonly string[],
-  options: { cwd?: string } = {},
+  options: SpawnOptions = {},
 ): Promise<EbbServer> {
   const proc = spawnEbb(['serve', ...args], options);
   const ready = proc.stderr.waitFor(/\bserving\b/);
