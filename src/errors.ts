@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   PID_FILE_FAILED: 'the pid file cannot be written or read',
   NOT_RUNNING: 'no ebb server answers at the given pid file or admin address',
   ADMIN_FAILED: 'the admin listener refused or failed the request',
+  SOCKET_ACTIVATION_INVALID: 'listeners handed over by systemd (LISTEN_FDS) cannot be used',
+  ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
+  ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
+  PRIVILEGE_DROP_FAILED: 'switching to the --user/--group account failed after binding',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -33,11 +37,16 @@ export function isEbbError(value: unknown): value is EbbError {
   return value instanceof EbbError;
 }
 
-/** Exit statuses of every ebb command. A drain's own outcome has codes of its own. */
+/**
+ * Exit statuses of every ebb command, `ebb serve`'s drain outcome included: the one table
+ * (`ebb --help` prints it).
+ */
 export const EXIT_STATUS = {
+  /** Done; for `ebb serve`, drained: every download finished. */
   OK: 0,
   FAILED: 1,
   USAGE: 2,
+  /** The drain deadline or an immediate stop cut at least one download. */
   DRAIN_CUT: 3,
   NOT_RUNNING: 4,
 } as const;
@@ -47,6 +56,9 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'USAGE':
     case 'CONFIG_INVALID':
     case 'CONFIG_UNREADABLE':
+    case 'SOCKET_ACTIVATION_INVALID':
+    case 'ACCOUNT_UNKNOWN':
+    case 'ROOT_REFUSED':
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;
@@ -56,6 +68,7 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'PID_FILE_LIVE':
     case 'PID_FILE_FAILED':
     case 'ADMIN_FAILED':
+    case 'PRIVILEGE_DROP_FAILED':
       return EXIT_STATUS.FAILED;
   }
 }

@@ -1,33 +1,36 @@
 /**
  * The composition root: builds every part from a ServeConfig, wires them, and runs the server
- * until its lifecycle says it is over. Returns the process exit status.
+ * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
 import { realpath, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
-import { HttpConnection, type ConnectionOptions } from './http/connection.js';
+import { LINGER_MS } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import { createStaticHandler } from './serve/handler.js';
 import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
 import type { OperatorOutput } from './log/operator-output.js';
-import { Registry, type ConnectionEntry } from './lifecycle/registry.js';
-import { bindListeners, type PublicListeners } from './lifecycle/listeners.js';
-import { Lifecycle } from './lifecycle/lifecycle.js';
-import { ProgressSampler } from './lifecycle/progress-sampler.js';
+import { accessLogSink } from './access-log-sink.js';
+import { Registry } from './lifecycle/registry.js';
+import { bindListeners } from './lifecycle/listeners.js';
+import { Drain } from './lifecycle/drain.js';
+import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
+import { drainNewHandler } from './lifecycle/drain-replies.js';
+import { drainSummaryLines } from './lifecycle/drain-summary.js';
+import type { ResponseSink } from './lifecycle/response-record.js';
+import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
-import { buildStatus } from './lifecycle/status.js';
 import { Warnings } from './lifecycle/warnings.js';
 import { FdGate } from './lifecycle/fd-limit.js';
-import { drainNewHandler } from './lifecycle/drain-replies.js';
-import { formatBytes, type DrainSummary } from './lifecycle/state.js';
+import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
-import { controlRoutes, type AdminControl, type DrainWatcher } from './admin/control-routes.js';
-import { viewRoutes } from './admin/view-routes.js';
-import { deliveredBytes, SnapshotFeed } from './admin/snapshot-feed.js';
+import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
-import { headerValue, type ResponseOutcome } from './http/types.js';
+import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
+import { createNotifier } from './systemd/notify.js';
+import { createSupervisor } from './systemd/supervisor.js';
+import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -45,142 +48,36 @@ async function resolveRoot(root: string): Promise<string> {
   throw new EbbError('ROOT_MISSING', `document root ${root} is not a directory`);
 }
 
-function logResponse(log: AccessLog, entry: ConnectionEntry, outcome: ResponseOutcome): void {
-  const request = entry.request;
-  log.write({
-    remoteAddress: entry.remoteAddress,
-    startedAtMs: entry.requestStartMs,
-    method: request?.method ?? '',
-    target: request?.target ?? '',
-    minorVersion: request?.minorVersion ?? 1,
-    status: entry.status,
-    bodyBytesSent: entry.bytesSent,
-    referer: request === null ? undefined : headerValue(request, 'referer'),
-    userAgent: entry.userAgent,
-    durationMs: Date.now() - entry.requestStartMs,
-    outcome,
-  });
-}
-
-function summaryLines(summary: DrainSummary): string[] {
-  const seconds = (summary.durationMs / 1000).toFixed(1);
-  const lines = [
-    `drain finished in ${seconds} s: ${summary.completed.count} downloads completed ` +
-      `(${formatBytes(summary.completed.bytes)}), ${summary.cut.length} cut; exit status ${summary.exitStatus}`,
-  ];
-  for (const cut of summary.cut) {
-    lines.push(
-      `  cut (${cut.reason}): ${cut.client} ${cut.path} ${cut.bytesSent} of ${cut.bytesDue} bytes`,
-    );
-  }
-  return lines;
-}
-
-interface Running {
-  readonly registry: Registry;
-  readonly lifecycle: Lifecycle;
-  readonly sampler: ProgressSampler;
-  readonly listeners: PublicListeners;
-  readonly startedAtMs: number;
-  readonly version: string;
-  readonly warnings: Warnings;
-  readonly log: AccessLog;
-}
-
-/** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
-function connectionAcceptor(
+/** What new connections are built with, from one config: a reload would call this again. */
+function buildConnectionParts(
   config: ServeConfig,
   root: string,
-  registry: Registry,
-  lifecycle: () => Lifecycle | null,
-): (socket: Socket) => void {
-  const staticHandler = createStaticHandler({
-    root,
-    index: config.index,
-    listing: config.listing,
-    dotfiles: config.dotfiles,
-    followSymlinks: config.followSymlinks,
-    cacheControl: config.cacheControl,
-  });
-  const newcomerHandler = drainNewHandler(config.drainNew);
-  const options: ConnectionOptions = {
-    headerTimeoutMs: config.headerTimeoutMs,
-    keepaliveTimeoutMs: config.keepaliveTimeoutMs,
-    writeIdleTimeoutMs: config.writeIdleTimeoutMs,
-    limits: DEFAULT_HEAD_LIMITS,
-  };
-  return (socket) => {
-    const entry = registry.add(socket);
-    const normal = lifecycle()?.admitsNormally ?? true;
-    const handler = normal || newcomerHandler === null ? staticHandler : newcomerHandler;
-    const connection = new HttpConnection(socket, handler, entry, options);
-    entry.connection = connection;
-    if (!normal) connection.requestClose();
+  sinks: readonly ResponseSink[],
+): ConnectionParts {
+  const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
+  return {
+    handler: createStaticHandler({ root, index, listing, dotfiles, followSymlinks, cacheControl }),
+    newcomerHandler: drainNewHandler(config.drainNew),
+    options: {
+      headerTimeoutMs: config.headerTimeoutMs,
+      keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+      writeIdleTimeoutMs: config.writeIdleTimeoutMs,
+      lingerMs: LINGER_MS,
+      limits: DEFAULT_HEAD_LIMITS,
+    },
+    sinks,
   };
 }
 
-/** What the admin listener shows and controls: status, drain watchers, live feed, metrics. */
-function adminViews(run: Running) {
-  const { registry, lifecycle, sampler } = run;
-  const statusNow = (limit: number) =>
-    buildStatus(
-      {
-        registry,
-        state: lifecycle.state,
-        startedAtMs: run.startedAtMs,
-        version: run.version,
-        listeners: run.listeners.addresses,
-        warnings: run.warnings.list(),
-      },
-      limit,
-    );
-  const watchers = new Set<DrainWatcher>();
-  // Progress for `ebb stop` watchers: one shared snapshot a second, only while someone watches.
-  const progressTimer = setInterval(() => {
-    if (watchers.size === 0) return;
-    const snapshot = statusNow(1);
-    for (const watcher of watchers) watcher.progress(snapshot);
-  }, 1000).unref();
-  const control: AdminControl = {
-    async status(limit) {
-      await sampler.demandFresh();
-      return statusNow(limit);
-    },
-    isReady: () => lifecycle.state.kind === 'serving',
-    drain: (timeoutMs) => {
-      sampler.sampleAlways();
-      return lifecycle.drain({ trigger: 'admin', timeoutMs });
-    },
-    stop: () => lifecycle.stop('admin'),
-    watch(watcher) {
-      watchers.add(watcher);
-      return () => watchers.delete(watcher);
-    },
-  };
-  // The status page's live feed: one snapshot a second, shared, only while someone watches.
-  const feed = new SnapshotFeed(
-    (limit) => {
-      sampler.demand();
-      return statusNow(limit);
-    },
-    () => deliveredBytes(registry),
-  );
-  const metrics = createServerMetrics({
-    registry,
-    state: () => lifecycle.state,
-    faults: {
-      warningCount: (code) => run.warnings.count(code),
-      accessLogLinesDropped: () => run.log.linesDropped,
-    },
-  });
+function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void): SignalActions {
   return {
-    routes: [...controlRoutes(control), ...viewRoutes(feed, metrics)],
-    /** Tells every watcher and viewer how the drain ended. */
-    finish(summary: DrainSummary): void {
-      clearInterval(progressTimer);
-      for (const watcher of watchers) watcher.finished(summary);
-      feed.finish(summary);
+    drain: (signal) => void drain.drain({ trigger: signal }),
+    stop: (signal) => void drain.stop(signal),
+    reopenLogs: (signal) => {
+      say(`${signal}: reopening the access log`);
+      log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
     },
+    unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
   };
 }
 
@@ -188,72 +85,87 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const say = options.output.say;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
+  const account = await accountToRunAs(config, say);
+  const activation = takeSocketActivation();
   const warnings = new Warnings(say);
   const log = await openAccessLog(config.accessLog, accessLogFaults(config, warnings));
   noteStderrLoss(options.output, warnings, log);
   const registry = new Registry();
-  registry.responseEndListeners.push((entry, outcome) => logResponse(log, entry, outcome));
-
-  let lifecycle: Lifecycle | null = null;
-  const fdGate = new FdGate(() => registry.size, warnings);
-  const onSocket = fdGate.guard(connectionAcceptor(config, root, registry, () => lifecycle));
-  const listeners = await bindListeners(config.listen, onSocket, (error, where) =>
-    warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`),
-  );
-  lifecycle = new Lifecycle(registry, listeners, config, say);
-  const sampler = new ProgressSampler(registry);
-  sampler.start();
-  const run: Running = {
+  const drain = new Drain(registry, config, say);
+  const metrics = createServerMetrics({
     registry,
-    lifecycle,
+    state: () => lifecycleView(drain.state),
+    faults: {
+      warningCount: (code) => warnings.count(code),
+      accessLogLinesDropped: () => log.linesDropped,
+    },
+  });
+  const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
+  const fdGate = new FdGate(() => registry.size, warnings);
+  const accept = fdGate.guard(acceptor(registry, drain, parts));
+  const listeners =
+    activation.publicFds.length > 0
+      ? await adoptListeners(activation.publicFds, accept) // systemd (issue 10)
+      : await bindListeners(config.listen, accept, (error, where) =>
+          warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`),
+        );
+  const sampler = new ProgressSampler(registry);
+  drain.observe((state) => {
+    if (!isListening(state)) listeners.close();
+    if (state.kind !== 'serving') sampler.sampleAlways();
+  });
+  const views = createAdminViews({
+    registry,
+    drain,
     sampler,
-    listeners,
+    metrics,
+    listenerAddresses: listeners.addresses,
     startedAtMs: Date.now(),
     version: options.version,
-    warnings,
-    log,
-  };
-  const views = adminViews(run);
+    warnings: () => warnings.list(),
+  });
+  // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
+  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  drain.observe((state) => {
+    if (state.kind !== 'serving') supervisor.drainBegan();
+  });
 
   let admin: AdminServer | null = null;
+  let lowRoom: string | null = null;
+  const adminAt =
+    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
+    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    // Once all ebb opens at start is open, and while /proc/self is still readable (before setuid).
+    lowRoom = fdGate.measure();
+    if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
     await admin?.close();
+    // systemd (issue 10): a failed switch to --user comes after the pid file was written.
+    if (config.pidFile !== null) await releasePidFile(config.pidFile);
     throw error;
   }
-  const removeSignalHandlers = installSignalHandlers(signalActions(run, log, say));
+  sampler.start();
+  const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
-  const lowRoom = fdGate.measure();
+  if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
+  if (account !== null) say(`running as ${account.user}:${account.group}`);
   if (lowRoom !== null) say(lowRoom);
   say(`serving ${root} (pid ${process.pid})`);
+  supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
-  const summary = await lifecycle.finished;
+  const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
-  for (const line of summaryLines(summary)) say(line);
+  for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
+  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary)]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
-}
-
-function signalActions(run: Running, log: AccessLog, say: (line: string) => void): SignalActions {
-  return {
-    drain: (signal) => {
-      run.sampler.sampleAlways();
-      run.lifecycle.drain({ trigger: signal });
-    },
-    stop: (signal) => run.lifecycle.stop(signal),
-    reopenLogs: (signal) => {
-      say(`${signal}: reopening the access log`);
-      log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
-    },
-    unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
-  };
 }
 
 /** Access log failures: counted each time, told once per episode (rate-limited), then resumed. */

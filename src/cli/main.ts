@@ -8,10 +8,10 @@ import { loadServeConfig } from '../config/load-serve-config.js';
 import { describeServeFlags } from '../config/serve-flags.js';
 import { runServer } from '../server.js';
 import { guardStandardStreams } from '../log/operator-output.js';
-import { SERVE_EXIT } from '../lifecycle/state.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
+import { CHECK_USAGE, runCheck } from './check-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -32,6 +32,7 @@ const USAGE = `ebb ${VERSION}: a static file server for download mirrors that dr
 
 usage:
   ebb serve [ROOT] [flags]   serve ROOT (default: the current directory); ebb serve --help
+  ebb check [flags]          check a configuration without serving (nginx -t); ebb check --help
   ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
   ebb status [--json]        one snapshot: state, counts, forecast, connections; ebb status --help
   ebb top                    live full-screen view of the connections (s: sort, q: quit); ebb top --help
@@ -43,8 +44,8 @@ signals to a serving ebb:
   SIGHUP, SIGUSR1   reopen the access log (logrotate)
 
 exit statuses of ebb serve:
-  ${SERVE_EXIT.DRAINED}   drained: every download finished
-  ${SERVE_EXIT.CUT}   the drain deadline or an immediate stop cut at least one download
+  ${EXIT_STATUS.OK}   drained: every download finished
+  ${EXIT_STATUS.DRAIN_CUT}   the drain deadline or an immediate stop cut at least one download
   ${EXIT_STATUS.USAGE}   bad command line or configuration (nothing was bound)
 
 errors (exit status, code, meaning):
@@ -73,6 +74,12 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT_STATUS.OK;
       }
       return runServer(await loadServeConfig(rest, process.cwd()), { version: VERSION, output });
+    case 'check':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${CHECK_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runCheck(rest, process.stdout, process.stderr);
     case 'stop':
       if (rest.includes('--help')) {
         process.stdout.write(`${STOP_USAGE}\n`);

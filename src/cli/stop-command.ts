@@ -10,6 +10,7 @@ import { parseDurationMs } from '../config/duration.js';
 import { isEbbServer, readPidFile } from '../lifecycle/pid-file.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { renderDrainSummary } from '../lifecycle/drain-summary.js';
 import { adminRequest, describeAdmin, readJsonLines } from './admin-client.js';
 import { formatBytes, formatSeconds } from './format.js';
 import { ADMIN_TARGET_OPTIONS, resolveAdminTarget } from './admin-target.js';
@@ -170,13 +171,7 @@ export function describeProgress(status: StatusSnapshot): string {
 }
 
 function printSummary(summary: DrainSummary, out: NodeJS.WriteStream): void {
-  out.write(
-    `ebb exited after ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.completed.count} downloads completed ` +
-      `(${formatBytes(summary.completed.bytes)}), ${summary.cut.length} cut\n`,
-  );
-  for (const cut of summary.cut) {
-    out.write(
-      `  cut (${cut.reason}): ${cut.client} ${cut.path} ${cut.bytesSent} of ${cut.bytesDue} bytes\n`,
-    );
-  }
+  const { seconds, counts, cutLines } = renderDrainSummary(summary);
+  out.write(`ebb exited after ${seconds} s: ${counts}\n`);
+  for (const line of cutLines) out.write(`  ${line}\n`);
 }

@@ -8,12 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import { EbbError, EXIT_STATUS } from '../errors.js';
 import type { FeedStatus } from '../admin/snapshot-feed.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { renderDrainSummary } from '../lifecycle/drain-summary.js';
 import { adminRequest, describeAdmin } from './admin-client.js';
 import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
 import { readServerEvents } from './server-events.js';
 import { renderTopScreen, type TopView } from './top-screen.js';
 import type { RowOrder } from './status-view.js';
-import { formatBytes } from './format.js';
 
 export const TOP_USAGE = `usage: ebb top [--pid-file FILE | --admin unix:PATH|HOST:PORT]
 
@@ -133,9 +133,6 @@ async function follow(
 
 function describeGone(summary: DrainSummary | null): string {
   if (summary === null) return 'the server has gone away';
-  return (
-    `the server has exited: drain finished in ${(summary.durationMs / 1000).toFixed(1)} s, ` +
-    `${summary.completed.count} downloads completed (${formatBytes(summary.completed.bytes)}), ` +
-    `${summary.cut.length} cut`
-  );
+  const { seconds, counts } = renderDrainSummary(summary);
+  return `the server has exited: drain finished in ${seconds} s, ${counts}`;
 }

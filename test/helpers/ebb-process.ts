@@ -74,8 +74,23 @@ export interface EbbProcess {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * The suite runs as root in CI, where `ebb serve` refuses to start without `--user` or
+ * `--allow-root`: tests that are not about privileges say `--allow-root`.
+ */
+export function asTestUser(args: readonly string[]): string[] {
+  const [command, ...rest] = args;
+  const asRoot = process.getuid?.() === 0;
+  if (command !== 'serve' || !asRoot || rest.includes('--user') || rest.includes('--help')) {
+    return [...args];
+  }
+  return [command, '--allow-root', ...rest];
+}
+
 export interface SpawnOptions {
   readonly cwd?: string;
+  /** Another entry point than this tree's bin/ebb (e.g. an installed package's /usr/bin/ebb). */
+  readonly bin?: string;
   /**
    * A command that ends by exec-ing ebb (same pid), given ebb's path and arguments after it:
    * e.g. `['sh', '-c', 'ulimit -n 128; exec "$0" "$@"']`, or `unshare -n` for a network namespace.
@@ -85,8 +100,10 @@ export interface SpawnOptions {
 
 /** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
 export function spawnEbb(args: readonly string[], options: SpawnOptions = {}): EbbProcess {
-  const [command = EBB_BIN, ...prefix] = options.via ?? [];
-  const argv = options.via === undefined ? [...args] : [...prefix, EBB_BIN, ...args];
+  const bin = options.bin ?? EBB_BIN;
+  const [command = bin, ...prefix] = options.via ?? [];
+  const ebbArgs = asTestUser(args);
+  const argv = options.via === undefined ? ebbArgs : [...prefix, bin, ...ebbArgs];
   const child = spawn(command, argv, {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

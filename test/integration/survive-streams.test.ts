@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EBB_BIN, startEbb, stopAll, type EbbServer } from '../helpers/ebb-process.js';
+import { asTestUser, EBB_BIN, startEbb, stopAll, type EbbServer } from '../helpers/ebb-process.js';
 import { fileCreated } from '../helpers/files.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { download } from '../helpers/http-client.js';
@@ -109,7 +109,7 @@ test('the terminal closed under ebb (SIGHUP, then EIO): download intact, SIGUSR1
   const logDir = await makeTempDir();
   after(logDir.remove);
   const logPath = join(logDir.path, 'access.log');
-  const pty = runInPty(EBB_BIN, ['serve', ...serveArgs(logPath)]);
+  const pty = runInPty(EBB_BIN, asTestUser(['serve', ...serveArgs(logPath)]));
   after(() => {
     if (pty.driver.exitCode === null) pty.driver.kill('SIGKILL');
   });
