@@ -90,7 +90,10 @@ test(
     assert.equal(status.warnings[0]?.code, 'ACCESS_LOG_WRITE');
     const metrics = (await adminFetch(adminPort, 'GET', '/metrics')).body;
     assert.match(metrics, /^ebb_warnings_total\{code="ACCESS_LOG_WRITE"\} [1-9]/m);
-    const failures = server.stderr.lines.filter((l) => /cannot write the access log/.test(l));
+    // Told once; a summary with a count may follow after 10 s (a slow machine), never one per line.
+    const failures = server.stderr.lines.filter(
+      (l) => /cannot write the access log/.test(l) && !/more times? in the last/.test(l),
+    );
     assert.equal(failures.length, 1, 'told once, not once per request or retry');
 
     const resumed = server.stderr.waitFor(/access log .* written again after [\d.]+ s/);

@@ -81,7 +81,10 @@ test('a burst past the open-file limit: refused connections counted and told, eb
   assert.match(metrics, new RegExp(`^ebb_process_max_fds ${MAX_FDS}$`, 'm'));
   const openFds = Number(/^ebb_process_open_fds (\d+)$/m.exec(metrics)?.[1]);
   assert.ok(openFds > capacity && openFds < MAX_FDS, `open fds ${openFds}`);
-  const told = server.stderr.lines.filter((l) => /at the open-file limit/.test(l));
+  // Once; a summary with a count may follow after 10 s on a slow machine.
+  const told = server.stderr.lines.filter(
+    (l) => /at the open-file limit/.test(l) && !/more times? in the last/.test(l),
+  );
   assert.equal(told.length, 1, 'told once, not once per refused connection');
 
   // The clients leave; a new download is admitted and the operator told.
