@@ -8,6 +8,10 @@ import type { ServeConfig } from './config/schema.js';
 import { LINGER_MS } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import { createStaticHandler } from './serve/handler.js';
+import type { MirrorHooks } from './serve/mirror-hooks.js';
+import { createMirrorHooks } from './mirror/mirror-hooks.js';
+import { startDigests } from './mirror/digest-queue.js';
+import { openDigestStore } from './mirror/digest-store.js';
 import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
 import type { OperatorOutput } from './log/operator-output.js';
 import { accessLogSink } from './access-log-sink.js';
@@ -53,10 +57,12 @@ function buildConnectionParts(
   config: ServeConfig,
   root: string,
   sinks: readonly ResponseSink[],
+  mirror: MirrorHooks | undefined,
 ): ConnectionParts {
   const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
+  const files = { root, index, listing, dotfiles, followSymlinks, cacheControl, mirror };
   return {
-    handler: createStaticHandler({ root, index, listing, dotfiles, followSymlinks, cacheControl }),
+    handler: createStaticHandler(files),
     newcomerHandler: drainNewHandler(config.drainNew),
     options: {
       headerTimeoutMs: config.headerTimeoutMs,
@@ -101,7 +107,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
       accessLogLinesDropped: () => log.linesDropped,
     },
   });
-  const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
+  const digests = config.digests
+    ? startDigests(await openDigestStore(config.stateDir, say), say)
+    : null;
+  const mirror = createMirrorHooks({
+    peers: config.peers,
+    digests,
+    metalink: config.metalink,
+    generator: `ebb/${options.version}`,
+  });
+  const sinks = [accessLogSink(log), metrics.sink, drain];
+  const parts = buildConnectionParts(config, root, sinks, mirror);
   const fdGate = new FdGate(() => registry.size, warnings);
   const accept = fdGate.guard(acceptor(registry, drain, parts));
   const listeners =
@@ -163,7 +179,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary)]);
+  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary), digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }
