@@ -13,10 +13,12 @@ import type { MirrorHooks } from './serve/mirror-hooks.js';
 import { createMirrorHooks } from './mirror/mirror-hooks.js';
 import { startDigests } from './mirror/digest-queue.js';
 import { openDigestStore } from './mirror/digest-store.js';
-import { openAccessLog, type AccessLog } from './log/access-log.js';
+import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
+import type { OperatorOutput } from './log/operator-output.js';
 import { accessLogSink } from './access-log-sink.js';
 import { Registry } from './lifecycle/registry.js';
 import { bindPublicListeners, type ListenerGroup } from './lifecycle/public-listeners.js';
+import type { ListenerErrorSink } from './lifecycle/listeners.js';
 import { Drain } from './lifecycle/drain.js';
 import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
@@ -25,6 +27,8 @@ import type { ResponseSink } from './lifecycle/response-record.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
+import { Warnings } from './lifecycle/warnings.js';
+import { FdGate } from './lifecycle/fd-limit.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
@@ -38,8 +42,8 @@ import { TlsTerminator } from './tls/tls-terminator.js';
 
 export interface ServerOptions {
   readonly version: string;
-  /** Operator messages (stderr). */
-  readonly say: (line: string) => void;
+  /** Operator messages (stderr), best effort. */
+  readonly output: OperatorOutput;
 }
 
 async function resolveRoot(root: string): Promise<string> {
@@ -82,14 +86,16 @@ function tlsFilesOf(config: ServeConfig): TlsFiles | null {
   return { certPath: tlsCert, keyPath: tlsKey };
 }
 
+/** Plain and TLS listeners, each socket within the fd gate; a TLS one is wrapped after it. */
 function listenerGroups(
   config: ServeConfig,
   accept: (socket: Socket) => void,
+  fdGate: FdGate,
   tls: TlsTerminator | null,
 ): ListenerGroup[] {
-  const plain = { addresses: config.listen, onSocket: accept, suffix: '' };
+  const plain = { addresses: config.listen, onSocket: fdGate.guard(accept), suffix: '' };
   if (tls === null) return [plain];
-  const onSocket = (socket: Socket): void => accept(tls.wrap(socket));
+  const onSocket = fdGate.guard((socket) => accept(tls.wrap(socket)));
   return [plain, { addresses: config.listenTls, onSocket, suffix: ' (TLS)' }];
 }
 
@@ -106,7 +112,7 @@ function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void
 }
 
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
-  const { say } = options;
+  const say = options.output.say;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
   const tlsFiles = tlsFilesOf(config);
@@ -115,10 +121,19 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
   const account = await accountToRunAs(config, say);
   const activation = takeSocketActivation();
-  const log = await openAccessLog(config.accessLog);
+  const warnings = new Warnings(say);
+  const log = await openAccessLog(config.accessLog, accessLogFaults(config, warnings));
+  noteStderrLoss(options.output, warnings, log);
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
-  const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
+  const metrics = createServerMetrics({
+    registry,
+    state: () => lifecycleView(drain.state),
+    faults: {
+      warningCount: (code) => warnings.count(code),
+      accessLogLinesDropped: () => log.linesDropped,
+    },
+  });
   const digests = config.digests
     ? startDigests(await openDigestStore(config.stateDir, say), say)
     : null;
@@ -130,15 +145,20 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   });
   const sinks = [accessLogSink(log), metrics.sink, drain];
   const parts = buildConnectionParts(config, root, sinks, mirror);
+  const fdGate = new FdGate(() => registry.size, warnings);
   const accept = acceptor(registry, drain, parts);
   const tls = credentials === null ? null : new TlsTerminator(credentials);
+  const onAcceptError: ListenerErrorSink = (error, where) =>
+    warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);
   const listeners =
     activation.publicFds.length > 0
-      ? await adoptListeners(activation.publicFds, accept) // systemd (issue 10)
-      : await bindPublicListeners(listenerGroups(config, accept, tls)).catch((error: unknown) => {
-          tls?.stop();
-          throw error;
-        });
+      ? await adoptListeners(activation.publicFds, fdGate.guard(accept)) // systemd (issue 10)
+      : await bindPublicListeners(listenerGroups(config, accept, fdGate, tls), onAcceptError).catch(
+          (error: unknown) => {
+            tls?.stop();
+            throw error;
+          },
+        );
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
@@ -152,6 +172,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     listenerAddresses: listeners.addresses,
     startedAtMs: Date.now(),
     version: options.version,
+    warnings: () => warnings.list(),
   });
   // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
   const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
@@ -160,11 +181,14 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   });
 
   let admin: AdminServer | null = null;
+  let lowRoom: string | null = null;
   const adminAt =
     activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
     if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    // Once all ebb opens at start is open, and while /proc/self is still readable (before setuid).
+    lowRoom = fdGate.measure();
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
@@ -180,6 +204,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   if (admin !== null) say(`admin on ${admin.address}`);
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
+  if (lowRoom !== null) say(lowRoom);
   say(`serving ${root} (pid ${process.pid})`);
   supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
@@ -192,4 +217,31 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   await Promise.all([admin?.close(), log.close(), supervisor.finished(summary), digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
+}
+
+/** Access log failures: counted each time, told once per episode (rate-limited), then resumed. */
+function accessLogFaults(config: ServeConfig, warnings: Warnings): AccessLogFaults {
+  const where = config.accessLog.kind === 'file' ? config.accessLog.path : 'stdout';
+  return {
+    failed: (why) =>
+      warnings.record(
+        'ACCESS_LOG_WRITE',
+        `cannot write the access log (${where}): ${why}; serving on, lines held up to 1 MiB, then dropped`,
+      ),
+    resumed: (failedForMs, linesDropped) =>
+      warnings.resolve(
+        'ACCESS_LOG_WRITE',
+        `access log (${where}) written again after ${(failedForMs / 1000).toFixed(1)} s; ` +
+          `${linesDropped} lines dropped`,
+      ),
+  };
+}
+
+/** stderr gone (terminal closed, pipe reader left): noted where it still can be. */
+function noteStderrLoss(output: OperatorOutput, warnings: Warnings, log: AccessLog): void {
+  output.onStderrLost((loss) => {
+    const message = `stderr failed (${loss.why}): operator messages are dropped from now on`;
+    warnings.record('STDERR_WRITE', message);
+    log.note(`ebb ${new Date().toISOString()} ${message}`);
+  });
 }

@@ -7,6 +7,7 @@ import type { Drain } from '../lifecycle/drain.js';
 import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
+import type { Warning } from '../lifecycle/warnings.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
 import type { ServerMetrics } from './metrics.js';
@@ -23,6 +24,8 @@ export interface AdminSources {
   readonly listenerAddresses: readonly string[];
   readonly startedAtMs: number;
   readonly version: string;
+  /** Faults survived, for the status banner (src/lifecycle/warnings.ts). */
+  readonly warnings?: () => readonly Warning[];
 }
 
 export interface AdminViews {
@@ -45,6 +48,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         startedAtMs: sources.startedAtMs,
         version: sources.version,
         listeners: sources.listenerAddresses,
+        warnings: sources.warnings?.() ?? [],
       },
       limit,
     );

@@ -17,10 +17,18 @@ import { CUT_REASONS, isCutReason } from '../http/types.js';
 import type { Registry } from '../lifecycle/registry.js';
 import type { ResponseSink } from '../lifecycle/response-record.js';
 import type { LifecycleState } from '../lifecycle/state.js';
+import { WARNING_CODES, type WarningCode } from '../lifecycle/warnings.js';
+
+/** Faults the server survived (see /status `warnings`). */
+export interface FaultCounts {
+  warningCount(code: WarningCode): number;
+  accessLogLinesDropped(): number;
+}
 
 export interface MetricsSource {
   readonly registry: Registry;
   state(): LifecycleState;
+  readonly faults?: FaultCounts;
 }
 
 export interface ServerMetrics {
@@ -84,6 +92,28 @@ function mirroredCounter(
       this.inc(read());
     },
   });
+}
+
+/** One series per warning code (all present from the start, so `rate()` works), lines dropped. */
+function faultMetrics(register: PromRegistry, faults: FaultCounts): void {
+  new Counter({
+    name: 'ebb_warnings_total',
+    help: 'Faults survived, by code: ACCEPT_FAILED (connections refused at the open-file limit), ACCESS_LOG_WRITE, STDERR_WRITE.',
+    labelNames: ['code'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const code of WARNING_CODES) this.inc({ code }, faults.warningCount(code));
+    },
+  });
+  mirroredCounter(
+    register,
+    {
+      name: 'ebb_access_log_lines_dropped_total',
+      help: 'Access log lines lost: the log could not be written (full disk, reader gone) and its queue was full.',
+    },
+    () => faults.accessLogLinesDropped(),
+  );
 }
 
 export function createServerMetrics(source: MetricsSource): ServerMetrics {
@@ -153,6 +183,8 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
       this.set(state.kind === 'serving' ? 0 : state.sinceMs / 1000);
     },
   });
+
+  if (source.faults !== undefined) faultMetrics(register, source.faults);
 
   const sink: ResponseSink = {
     responseWritten(record) {

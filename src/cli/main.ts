@@ -7,6 +7,7 @@ import { ERROR_CODES, EXIT_STATUS, exitStatusFor, isEbbError, type ErrorCode } f
 import { loadServeConfig } from '../config/load-serve-config.js';
 import { describeServeFlags } from '../config/serve-flags.js';
 import { runServer } from '../server.js';
+import { guardStandardStreams } from '../log/operator-output.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
@@ -51,9 +52,8 @@ errors (exit status, code, meaning):
 ${errorTable()}
 `;
 
-const say = (line: string): void => {
-  process.stderr.write(`ebb: ${line}\n`);
-};
+// Before anything is printed: no write to stdout or stderr may kill ebb (a closed terminal, a pipe).
+const output = guardStandardStreams(process.stderr, process.stdout);
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -73,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}\n`);
         return EXIT_STATUS.OK;
       }
-      return runServer(await loadServeConfig(rest, process.cwd()), { version: VERSION, say });
+      return runServer(await loadServeConfig(rest, process.cwd()), { version: VERSION, output });
     case 'check':
       if (rest.includes('--help')) {
         process.stdout.write(`${CHECK_USAGE}\n`);

@@ -47,14 +47,14 @@ export const SETTINGS = {
     flag: 'string',
     value: 'FILE',
     default: null,
-    help: 'PEM certificate chain for --listen-tls (leaf first); re-read on reload',
+    help: 'PEM certificate chain for --listen-tls (leaf first)',
   },
   'tls-key': {
     field: 'tlsKey',
     flag: 'string',
     value: 'FILE',
     default: null,
-    help: 'PEM private key of --tls-cert (unencrypted); re-read on reload',
+    help: 'PEM private key of --tls-cert (unencrypted)',
   },
   'access-log': {
     field: 'accessLog',

@@ -4,7 +4,12 @@
  * which wraps it in TLS.
  */
 import type { Socket } from 'node:net';
-import { bindListeners, type ListenAddress, type PublicListeners } from './listeners.js';
+import {
+  bindListeners,
+  type ListenAddress,
+  type ListenerErrorSink,
+  type PublicListeners,
+} from './listeners.js';
 
 export interface ListenerGroup {
   readonly addresses: readonly ListenAddress[];
@@ -15,12 +20,13 @@ export interface ListenerGroup {
 
 export async function bindPublicListeners(
   groups: readonly ListenerGroup[],
+  onError: ListenerErrorSink,
 ): Promise<PublicListeners> {
   const bound: PublicListeners[] = [];
   try {
     for (const group of groups) {
       if (group.addresses.length > 0)
-        bound.push(await bindListeners(group.addresses, group.onSocket));
+        bound.push(await bindListeners(group.addresses, group.onSocket, onError));
     }
   } catch (error) {
     for (const listeners of bound) listeners.close();

@@ -5,6 +5,7 @@
 import type { ConnectionPhase } from '../http/types.js';
 import type { ConnectionEntry, Registry } from './registry.js';
 import type { LifecycleState } from './state.js';
+import type { Warning } from './warnings.js';
 
 export interface ConnectionRow {
   readonly id: number;
@@ -53,6 +54,11 @@ export interface StatusSnapshot {
   /** Rows of in-flight downloads first, slowest (longest ETA) first; capped by `limit`. */
   readonly connections: readonly ConnectionRow[];
   readonly connectionsOmitted: number;
+  /**
+   * Faults survived (log disk full, stderr gone, connections refused): one entry per code.
+   * Always set by buildStatus; optional for readers of an older server's JSON.
+   */
+  readonly warnings?: readonly Warning[];
 }
 
 export interface StatusContext {
@@ -61,6 +67,7 @@ export interface StatusContext {
   readonly startedAtMs: number;
   readonly version: string;
   readonly listeners: readonly string[];
+  readonly warnings?: readonly Warning[];
 }
 
 function iso(ms: number): string {
@@ -169,5 +176,6 @@ export function buildStatus(
     },
     connections: kept,
     connectionsOmitted: rows.length - kept.length,
+    warnings: ctx.warnings ?? [],
   };
 }
