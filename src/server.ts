@@ -39,6 +39,7 @@ import { createSupervisor } from './systemd/supervisor.js';
 import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 import { readTlsCredentials, type TlsFiles } from './tls/secure-context.js';
 import { TlsTerminator } from './tls/tls-terminator.js';
+import { ConnectionCaps } from './limits/connection-caps.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -76,6 +77,11 @@ function buildConnectionParts(
       limits: DEFAULT_HEAD_LIMITS,
     },
     sinks,
+    limits: {
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      ipv6PrefixBits: config.ipv6PrefixBits,
+    },
   };
 }
 
@@ -146,7 +152,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const sinks = [accessLogSink(log), metrics.sink, drain];
   const parts = buildConnectionParts(config, root, sinks, mirror);
   const fdGate = new FdGate(() => registry.size, warnings);
-  const accept = acceptor(registry, drain, parts);
+  const caps = new ConnectionCaps();
+  const accept = acceptor(registry, drain, parts, caps);
   const tls = credentials === null ? null : new TlsTerminator(credentials);
   const onAcceptError: ListenerErrorSink = (error, where) =>
     warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);

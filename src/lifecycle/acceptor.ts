@@ -1,10 +1,17 @@
 /**
- * Each accepted socket: into the registry, then an HTTP connection built from the current
- * connection parts, with the handler the drain's state calls for.
+ * Each accepted socket: admitted within the connection caps (or answered 503 and closed), into
+ * the registry, then an HTTP connection built from the current connection parts, with the
+ * handler the drain's state calls for.
  */
 import type { Socket } from 'node:net';
 import { HttpConnection, type ConnectionOptions } from '../http/connection.js';
 import type { RequestHandler } from '../http/types.js';
+import type { ConnectionCaps, ConnectionLimits } from '../limits/connection-caps.js';
+import {
+  MAX_ANSWERING_REFUSALS,
+  REFUSAL_HEADER_TIMEOUT_MS,
+  refusalHandler,
+} from '../limits/refusal.js';
 import type { Drain } from './drain.js';
 import type { Registry } from './registry.js';
 import type { ResponseSink } from './response-record.js';
@@ -18,14 +25,37 @@ export interface ConnectionParts {
   readonly options: ConnectionOptions;
   /** Where each response's record goes, in this order. */
   readonly sinks: readonly ResponseSink[];
+  readonly limits: ConnectionLimits;
 }
 
 export function acceptor(
   registry: Registry,
   drain: Drain,
   parts: ConnectionParts,
+  caps: ConnectionCaps,
 ): (socket: Socket) => void {
+  let answeringRefusals = 0;
+  const refuse = (socket: Socket, over: 'total' | 'per-ip'): void => {
+    if (answeringRefusals >= MAX_ANSWERING_REFUSALS) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    answeringRefusals++;
+    socket.once('close', () => answeringRefusals--);
+    const entry = registry.add(socket, parts.sinks);
+    const headerTimeoutMs = Math.min(parts.options.headerTimeoutMs, REFUSAL_HEADER_TIMEOUT_MS);
+    const options = { ...parts.options, headerTimeoutMs };
+    entry.connection = new HttpConnection(socket, refusalHandler(over), entry, options);
+    entry.connection.requestClose();
+  };
   return (socket) => {
+    const admission = caps.admit(socket.remoteAddress ?? '', parts.limits);
+    if (admission.kind === 'refuse') {
+      refuse(socket, admission.over);
+      return;
+    }
+    socket.once('close', () => caps.release(admission.group));
     const entry = registry.add(socket, parts.sinks);
     const normal = admitsNormally(drain.state);
     const handler = normal ? parts.handler : (parts.newcomerHandler ?? parts.handler);
