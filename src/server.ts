@@ -40,6 +40,8 @@ import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 import { readTlsCredentials, type TlsFiles } from './tls/secure-context.js';
 import { TlsTerminator } from './tls/tls-terminator.js';
 import { ConnectionCaps } from './limits/connection-caps.js';
+import { RateLimits } from './limits/rate-limits.js';
+import { limitsStatus } from './limits/limits-status.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -153,7 +155,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const parts = buildConnectionParts(config, root, sinks, mirror);
   const fdGate = new FdGate(() => registry.size, warnings);
   const caps = new ConnectionCaps();
-  const accept = acceptor(registry, drain, parts, caps);
+  const rates = new RateLimits(config);
+  const accept = acceptor(registry, drain, parts, { caps, rates });
   const tls = credentials === null ? null : new TlsTerminator(credentials);
   const onAcceptError: ListenerErrorSink = (error, where) =>
     warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);
@@ -170,6 +173,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
     if (state.kind !== 'serving') sampler.sampleAlways();
+    if (state.kind !== 'serving' && config.drainLiftLimits) rates.lift();
   });
   const views = createAdminViews({
     registry,
@@ -180,6 +184,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     startedAtMs: Date.now(),
     version: options.version,
     warnings: () => warnings.list(),
+    limits: () => limitsStatus(parts.limits, caps.counters, rates.status),
   });
   // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
   const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));

@@ -8,6 +8,7 @@ import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
 import type { Warning } from '../lifecycle/warnings.js';
+import type { LimitsStatus } from '../limits/limits-status.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
 import type { ServerMetrics } from './metrics.js';
@@ -26,6 +27,8 @@ export interface AdminSources {
   readonly version: string;
   /** Faults survived, for the status banner (src/lifecycle/warnings.ts). */
   readonly warnings?: () => readonly Warning[];
+  /** Connection caps and rate limits, for /status. */
+  readonly limits?: () => LimitsStatus;
 }
 
 export interface AdminViews {
@@ -49,6 +52,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         version: sources.version,
         listeners: sources.listenerAddresses,
         warnings: sources.warnings?.() ?? [],
+        ...(sources.limits === undefined ? {} : { limits: sources.limits() }),
       },
       limit,
     );

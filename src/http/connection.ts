@@ -12,7 +12,7 @@ import { close } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HeadReader } from './head-reader.js';
 import type { HeadLimits } from './parse-request.js';
-import { BodySender, bodyLength, type BodyEnd } from './send-body.js';
+import { BodySender, UNPACED, bodyLength, type BodyEnd, type BodyPacer } from './send-body.js';
 import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
 import type {
@@ -128,6 +128,8 @@ export class HttpConnection implements DrainableConnection {
     private readonly handler: RequestHandler,
     private readonly observer: ConnectionObserver,
     private readonly options: ConnectionOptions,
+    /** The rate limits' say before each chunk of a body (none by default). */
+    private readonly pacer: BodyPacer = UNPACED,
   ) {
     socket.setNoDelay(true);
     // A fresh connection is idle, limited by the header timeout (the registry counts it idle).
@@ -247,7 +249,15 @@ export class HttpConnection implements DrainableConnection {
     this.observer.onResponseStart(request, reply, bodyLength(body));
     const fd = withBody ? reply.fd : undefined;
     if (!withBody && reply.fd !== undefined) close(reply.fd, () => undefined);
-    const sender = new BodySender(this.socket, fd, body, head, this.observer, this.endReply);
+    const sender = new BodySender(
+      this.socket,
+      fd,
+      body,
+      head,
+      this.observer,
+      this.endReply,
+      this.pacer,
+    );
     this.phase = { kind: 'responding', closeAfter, sender, errorReply: reply.status >= 400 };
     sender.start();
   }

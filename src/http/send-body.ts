@@ -22,6 +22,19 @@ import type { BodySegment, ConnectionObserver } from './types.js';
  */
 export type BodyEnd = 'sent' | 'write-failed' | 'read-failed';
 
+/**
+ * What the sender asks before each read of a file chunk (the rate limits implement it): `grant`
+ * is called, now or later, with 1..wantBytes bytes that may be read and written next.
+ */
+export interface BodyPacer {
+  acquire(wantBytes: number, grant: (bytes: number) => void): void;
+  /** The sender stopped: a grant still to come must not arrive. */
+  cancel(): void;
+}
+
+/** No limit: every chunk at once. */
+export const UNPACED: BodyPacer = { acquire: (wantBytes, grant) => grant(wantBytes), cancel() {} };
+
 export const MIN_CHUNK_BYTES = 8 * 1024;
 export const PROBE_CHUNK_BYTES = 8 * 1024;
 export const MAX_CHUNK_BYTES = 512 * 1024;
@@ -66,6 +79,7 @@ export class BodySender {
     head: string,
     private readonly observer: ConnectionObserver,
     private readonly done: (end: BodyEnd) => void,
+    private readonly pacer: BodyPacer = UNPACED,
   ) {
     this.head = head;
   }
@@ -108,8 +122,12 @@ export class BodySender {
       this.next();
       return;
     }
-    this.readChunk(Math.min(remaining, chunkBytesFor(this.pace)));
+    this.pacer.acquire(Math.min(remaining, chunkBytesFor(this.pace)), this.onGrant);
   }
+
+  private readonly onGrant = (bytes: number): void => {
+    if (this.ended === null) this.readChunk(bytes);
+  };
 
   private readChunk(length: number): void {
     if (this.fd === undefined) {
@@ -183,6 +201,7 @@ export class BodySender {
   }
 
   private release(): void {
+    this.pacer.cancel();
     this.buffer = null;
     if (!this.readInFlight) this.closeFd();
   }

@@ -1,12 +1,13 @@
 /**
  * Each accepted socket: admitted within the connection caps (or answered 503 and closed), into
  * the registry, then an HTTP connection built from the current connection parts, with the
- * handler the drain's state calls for.
+ * handler the drain's state calls for and its pacer of the rate limits.
  */
 import type { Socket } from 'node:net';
 import { HttpConnection, type ConnectionOptions } from '../http/connection.js';
 import type { RequestHandler } from '../http/types.js';
 import type { ConnectionCaps, ConnectionLimits } from '../limits/connection-caps.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import {
   MAX_ANSWERING_REFUSALS,
   REFUSAL_HEADER_TIMEOUT_MS,
@@ -32,8 +33,9 @@ export function acceptor(
   registry: Registry,
   drain: Drain,
   parts: ConnectionParts,
-  caps: ConnectionCaps,
+  limits: { readonly caps: ConnectionCaps; readonly rates: RateLimits },
 ): (socket: Socket) => void {
+  const { caps, rates } = limits;
   let answeringRefusals = 0;
   const refuse = (socket: Socket, over: 'total' | 'per-ip'): void => {
     if (answeringRefusals >= MAX_ANSWERING_REFUSALS) {
@@ -59,7 +61,8 @@ export function acceptor(
     const entry = registry.add(socket, parts.sinks);
     const normal = admitsNormally(drain.state);
     const handler = normal ? parts.handler : (parts.newcomerHandler ?? parts.handler);
-    entry.connection = new HttpConnection(socket, handler, entry, parts.options);
+    const pacer = rates.pacerFor();
+    entry.connection = new HttpConnection(socket, handler, entry, parts.options, pacer);
     // Arrived during a drain: one answer (the file, or the 503/redirect), then closed.
     if (!normal) entry.connection.requestClose();
   };

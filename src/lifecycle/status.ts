@@ -6,6 +6,7 @@ import type { ConnectionPhase } from '../http/types.js';
 import type { ConnectionEntry, Registry } from './registry.js';
 import type { LifecycleState } from './state.js';
 import type { Warning } from './warnings.js';
+import type { LimitsStatus } from '../limits/limits-status.js';
 
 export interface ConnectionRow {
   readonly id: number;
@@ -59,6 +60,8 @@ export interface StatusSnapshot {
    * Always set by buildStatus; optional for readers of an older server's JSON.
    */
   readonly warnings?: readonly Warning[];
+  /** Connection caps and rate limits (optional for readers of an older server's JSON). */
+  readonly limits?: LimitsStatus;
 }
 
 export interface StatusContext {
@@ -68,6 +71,7 @@ export interface StatusContext {
   readonly version: string;
   readonly listeners: readonly string[];
   readonly warnings?: readonly Warning[];
+  readonly limits?: LimitsStatus;
 }
 
 function iso(ms: number): string {
@@ -177,5 +181,6 @@ export function buildStatus(
     connections: kept,
     connectionsOmitted: rows.length - kept.length,
     warnings: ctx.warnings ?? [],
+    ...(ctx.limits === undefined ? {} : { limits: ctx.limits }),
   };
 }
