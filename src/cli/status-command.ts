@@ -1,6 +1,6 @@
 /** `ebb status`: one snapshot of a running server, as a report or as the raw JSON. */
-import { parseArgs } from 'node:util';
 import { EbbError, EXIT_STATUS } from '../errors.js';
+import { parseCommandLine } from '../config/command-line.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import { adminJson } from './admin-client.js';
 import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
@@ -21,21 +21,17 @@ interface StatusOptions {
 }
 
 function parseStatusArgs(argv: readonly string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
+  const { values } = parseCommandLine(
+    {
+      command: 'status',
       options: {
         ...ADMIN_TARGET_OPTIONS,
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${STATUS_USAGE}`);
-  }
+    },
+    argv,
+  );
   const limit = values.limit === undefined ? null : Number(values.limit);
   if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
     throw new EbbError('USAGE', `--limit "${values.limit}": expected a whole number`);

@@ -3,10 +3,10 @@
  * Through the admin listener when there is one (progress and the drain's own exit status);
  * otherwise by signal to the pid in the pid file, after making sure that pid is an ebb server.
  */
-import { parseArgs } from 'node:util';
 import { EbbError, EXIT_STATUS } from '../errors.js';
 import type { AdminAddress } from '../config/address.js';
 import { parseDurationMs } from '../config/duration.js';
+import { parseCommandLine } from '../config/command-line.js';
 import { isEbbServer, readPidFile } from '../lifecycle/pid-file.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary } from '../lifecycle/state.js';
@@ -31,22 +31,18 @@ interface StopOptions {
 }
 
 function parseStopArgs(argv: readonly string[]): StopOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
+  const { values } = parseCommandLine(
+    {
+      command: 'stop',
       options: {
         ...ADMIN_TARGET_OPTIONS,
         now: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         'no-wait': { type: 'boolean', default: false },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${STOP_USAGE}`);
-  }
+    },
+    argv,
+  );
   const { admin, pidFile } = resolveAdminTarget(values, STOP_USAGE);
   const timeout = values.timeout ?? null;
   if (timeout !== null && parseDurationMs(timeout) === undefined) {

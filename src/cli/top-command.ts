@@ -3,9 +3,9 @@
  * follows the admin listener's event stream (one frame per server tick, no polling), draws on
  * the alternate screen, and puts the terminal back however it ends.
  */
-import { parseArgs } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { EbbError, EXIT_STATUS } from '../errors.js';
+import { parseCommandLine } from '../config/command-line.js';
 import type { FeedStatus } from '../admin/snapshot-feed.js';
 import type { DrainSummary } from '../lifecycle/state.js';
 import { adminRequest, describeAdmin } from './admin-client.js';
@@ -33,17 +33,7 @@ export interface Terminal {
 }
 
 function parseTopArgs(argv: readonly string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: ADMIN_TARGET_OPTIONS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${TOP_USAGE}`);
-  }
+  const { values } = parseCommandLine({ command: 'top', options: ADMIN_TARGET_OPTIONS }, argv);
   return requireAdmin(resolveAdminTarget(values, TOP_USAGE));
 }
 
