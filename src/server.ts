@@ -197,8 +197,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
 
   let admin: AdminServer | null = null;
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
-    if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (config.admin !== null) {
+      admin = await startAdminServer(config.admin, views.routes, {
+        tokenFile: config.adminTokenFile,
+      });
+    }
+    if (config.pidFile !== null) {
+      await claimPidFile(config.pidFile, {
+        admin: admin?.address ?? null,
+        tokenFile: admin?.tokenFile ?? null,
+      });
+    }
   } catch (error) {
     listeners.close();
     await admin?.close();
@@ -206,7 +215,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   }
   const removeSignalHandlers = installSignalHandlers(signalActions(run, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
-  if (admin !== null) say(`admin on ${admin.address}`);
+  if (admin !== null) {
+    say(
+      `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
+    );
+  }
   say(`serving ${root} (pid ${process.pid})`);
 
   const summary = await lifecycle.finished;

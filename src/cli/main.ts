@@ -7,6 +7,7 @@ import { ERROR_CODES, EXIT_STATUS, exitStatusFor, isEbbError, type ErrorCode } f
 import { loadServeConfig } from '../config/load-serve-config.js';
 import { describeServeFlags } from '../config/serve-flags.js';
 import { asksForHelp } from '../config/command-line.js';
+import { printable } from './format.js';
 import { runServer } from '../server.js';
 import { SERVE_EXIT } from '../lifecycle/state.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
@@ -128,7 +129,8 @@ main(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (error: unknown) => {
     if (isEbbError(error)) {
-      process.stderr.write(`ebb: ${error.message}\n`);
+      // One neutraliser for every line printed: a message may carry what a server sent.
+      process.stderr.write(`ebb: ${error.message.split('\n').map(printable).join('\n')}\n`);
       process.exit(exitStatusFor(error.code));
     }
     process.stderr.write(

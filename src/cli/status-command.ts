@@ -3,15 +3,21 @@ import { EbbError, EXIT_STATUS } from '../errors.js';
 import { parseCommandLine } from '../config/command-line.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import { adminJson } from './admin-client.js';
-import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
+import {
+  ADMIN_TARGET_OPTIONS,
+  ADMIN_TARGET_USAGE,
+  requireAdmin,
+  resolveAdminTarget,
+} from './admin-target.js';
 import { statusReport } from './status-view.js';
 
-export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin unix:PATH|HOST:PORT] [--json] [--limit N]
+export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin ADDR] [--json] [--limit N]
 
   Shows a running ebb: its state (serving, draining since …, deadline), counts, the forecast of
   the last download's completion, and its connections, slowest first.
-  --json      print the raw status JSON (every connection unless --limit)
-  --limit N   show at most N connections (default 50; with --json, all)`;
+${ADMIN_TARGET_USAGE}
+  --json                   print the raw status JSON (every connection unless --limit)
+  --limit N                show at most N connections (default 50; with --json, all)`;
 
 const DEFAULT_TABLE_ROWS = 50;
 
@@ -20,7 +26,7 @@ interface StatusOptions {
   readonly limit: number | null;
 }
 
-function parseStatusArgs(argv: readonly string[]) {
+async function parseStatusArgs(argv: readonly string[]) {
   const { values } = parseCommandLine(
     {
       command: 'status',
@@ -37,11 +43,11 @@ function parseStatusArgs(argv: readonly string[]) {
     throw new EbbError('USAGE', `--limit "${values.limit}": expected a whole number`);
   }
   const options: StatusOptions = { json: values.json, limit };
-  return { admin: requireAdmin(resolveAdminTarget(values, STATUS_USAGE)), options };
+  return { admin: requireAdmin(await resolveAdminTarget(values, 'status')), options };
 }
 
 export async function runStatus(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
-  const { admin, options } = parseStatusArgs(argv);
+  const { admin, options } = await parseStatusArgs(argv);
   const limit = options.limit ?? (options.json ? null : DEFAULT_TABLE_ROWS);
   const status = await adminJson<StatusSnapshot>(
     admin,
