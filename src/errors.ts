@@ -35,11 +35,16 @@ export function isEbbError(value: unknown): value is EbbError {
   return value instanceof EbbError;
 }
 
-/** Exit statuses of every ebb command. A drain's own outcome has codes of its own. */
+/**
+ * Exit statuses of every ebb command, `ebb serve`'s drain outcome included: the one table
+ * (`ebb --help` prints it).
+ */
 export const EXIT_STATUS = {
+  /** Done; for `ebb serve`, drained: every download finished. */
   OK: 0,
   FAILED: 1,
   USAGE: 2,
+  /** The drain deadline or an immediate stop cut at least one download. */
   DRAIN_CUT: 3,
   NOT_RUNNING: 4,
   DENIED: 5,

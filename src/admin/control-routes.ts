@@ -14,9 +14,10 @@ export interface DrainWatcher {
 export interface AdminControl {
   /** A fresh snapshot (progress sampled first), at most `limit` connection rows. */
   status(limit: number): Promise<StatusSnapshot>;
-  isReady(): boolean;
-  drain(timeoutMs: number | null): LifecycleState;
-  stop(): LifecycleState;
+  state(): LifecycleState;
+  /** Starts a drain (or tightens its deadline); the state then says where it stands. */
+  drain(timeoutMs: number | null): void;
+  stop(): void;
   /** Subscribes to drain progress; returns the unsubscribe function. */
   watch(watcher: DrainWatcher): () => void;
 }
@@ -67,7 +68,7 @@ export function controlRoutes(control: AdminControl): AdminRoute[] {
       method: 'GET',
       path: '/ready',
       handle(_request, response) {
-        if (control.isReady()) sendText(response, 200, 'ready\n');
+        if (control.state().kind === 'serving') sendText(response, 200, 'ready\n');
         else sendText(response, 503, 'draining\n');
       },
     },
@@ -81,18 +82,18 @@ export function controlRoutes(control: AdminControl): AdminRoute[] {
           sendText(response, 400, `timeout "${timeout}" is not a duration such as 30s, 5m, 2h\n`);
           return;
         }
-        const state = control.drain(timeoutMs);
-        if (url.searchParams.has('watch')) streamDrain(control, response, state);
-        else sendJson(response, 202, stateJson(state));
+        control.drain(timeoutMs);
+        if (url.searchParams.has('watch')) streamDrain(control, response, control.state());
+        else sendJson(response, 202, stateJson(control.state()));
       },
     },
     {
       method: 'POST',
       path: '/stop',
       handle(_request, response, url) {
-        const state = control.stop();
-        if (url.searchParams.has('watch')) streamDrain(control, response, state);
-        else sendJson(response, 202, stateJson(state));
+        control.stop();
+        if (url.searchParams.has('watch')) streamDrain(control, response, control.state());
+        else sendJson(response, 202, stateJson(control.state()));
       },
     },
   ];

@@ -13,8 +13,9 @@ import {
   collectDefaultMetrics,
   type CounterConfiguration,
 } from 'prom-client';
-import type { ResponseOutcome } from '../http/types.js';
-import type { ConnectionEntry, Registry } from '../lifecycle/registry.js';
+import { CUT_REASONS, isCutReason } from '../http/types.js';
+import type { Registry } from '../lifecycle/registry.js';
+import type { ResponseSink } from '../lifecycle/response-record.js';
 import type { LifecycleState } from '../lifecycle/state.js';
 
 export interface MetricsSource {
@@ -26,13 +27,8 @@ export interface ServerMetrics {
   readonly contentType: string;
   /** The Prometheus text exposition of every metric, as of now. */
   render(): Promise<string>;
-}
-
-type CutReason = Extract<ResponseOutcome, 'timeout' | 'deadline' | 'stopped'>;
-const CUT_REASONS: readonly CutReason[] = ['timeout', 'deadline', 'stopped'];
-
-function isCutReason(outcome: ResponseOutcome | null): outcome is CutReason {
-  return (CUT_REASONS as readonly (ResponseOutcome | null)[]).includes(outcome);
+  /** Counts each response and cut as it ends (one of the registry's sinks). */
+  readonly sink: ResponseSink;
 }
 
 /** 0 serving, 1 draining, 2 stopping. */
@@ -132,17 +128,21 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
     },
   });
 
-  registry.responseEndListeners.push((entry: ConnectionEntry, outcome: ResponseOutcome) => {
-    requests.inc({ code: String(entry.status), method: entry.request?.method ?? '' });
-    if (isCutReason(outcome)) cuts.inc({ reason: outcome });
-  });
-  // A response handed whole to the kernel can still be cut while the client reads its tail.
-  registry.removeListeners.push((entry: ConnectionEntry) => {
-    if (entry.bytesDue > 0 && isCutReason(entry.delivery)) cuts.inc({ reason: entry.delivery });
-  });
+  const sink: ResponseSink = {
+    responseWritten(record) {
+      requests.inc({ code: String(record.status), method: record.request.method });
+      if (isCutReason(record.written)) cuts.inc({ reason: record.written });
+    },
+    // A response handed whole to the kernel can still be cut while the client reads its tail.
+    connectionClosed({ delivery, lastResponse }) {
+      if (delivery === null || lastResponse === null || lastResponse.bytesDue === 0) return;
+      if (isCutReason(delivery.outcome)) cuts.inc({ reason: delivery.outcome });
+    },
+  };
 
   return {
     contentType: register.contentType,
     render: () => register.metrics(),
+    sink,
   };
 }

@@ -7,6 +7,7 @@
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { Registry } from '../lifecycle/registry.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { WatchedTicker } from './watched-ticker.js';
 
 /** Rows per snapshot: the slowest few hundred; the rest are counted in `connectionsOmitted`. */
 export const FEED_ROW_LIMIT = 300;
@@ -60,9 +61,8 @@ export function sseMessage(event: string, data: unknown): string {
 }
 
 export class SnapshotFeed {
-  private readonly viewers = new Set<FeedViewer>();
+  private readonly ticker: WatchedTicker<FeedViewer>;
   private readonly history: ThroughputPoint[] = [];
-  private timer: NodeJS.Timeout | null = null;
   private lastMessage: string | null = null;
   /** Delivered totals of the last few ticks: the rate is taken over RATE_WINDOW_TICKS. */
   private totals: Array<{ atMs: number; bytes: number }> = [];
@@ -72,10 +72,12 @@ export class SnapshotFeed {
     private readonly build: (limit: number) => StatusSnapshot,
     private readonly delivered: () => number,
     private readonly intervalMs = FEED_INTERVAL_MS,
-  ) {}
+  ) {
+    this.ticker = new WatchedTicker(intervalMs, (viewers) => this.tick(viewers));
+  }
 
   get viewerCount(): number {
-    return this.viewers.size;
+    return this.ticker.size;
   }
 
   /** Adds a viewer: it gets the throughput history and a current snapshot at once. */
@@ -85,44 +87,31 @@ export class SnapshotFeed {
       viewer.end();
       return () => undefined;
     }
-    this.viewers.add(viewer);
     viewer.send(sseMessage('history', this.history));
-    if (this.timer === null) {
-      this.tick();
-      this.timer = setInterval(() => this.tick(), this.intervalMs);
-    } else if (this.lastMessage !== null) {
-      viewer.send(this.lastMessage);
-    }
-    return () => this.unsubscribe(viewer);
+    // The first viewer gets a snapshot at once (a tick); later ones the last tick's.
+    if (this.ticker.size > 0 && this.lastMessage !== null) viewer.send(this.lastMessage);
+    const unsubscribe = this.ticker.subscribe(viewer, { tickNow: true });
+    return () => {
+      unsubscribe();
+      if (this.ticker.size === 0) this.lastMessage = null;
+    };
   }
 
   /** Tells every viewer how the drain ended, then ends their streams. */
   finish(summary: DrainSummary): void {
     this.finished = sseMessage('finished', summary);
-    this.stopTimer();
-    for (const viewer of this.viewers) {
+    this.lastMessage = null;
+    for (const viewer of this.ticker.drainWatchers()) {
       viewer.send(this.finished);
       viewer.end();
     }
-    this.viewers.clear();
   }
 
-  private unsubscribe(viewer: FeedViewer): void {
-    this.viewers.delete(viewer);
-    if (this.viewers.size === 0) this.stopTimer();
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    this.lastMessage = null;
-  }
-
-  private tick(): void {
+  private tick(viewers: ReadonlySet<FeedViewer>): void {
     const status = this.build(FEED_ROW_LIMIT);
     const data: FeedStatus = { status, throughput: this.throughput(status) };
     this.lastMessage = sseMessage('status', data);
-    for (const viewer of this.viewers) viewer.send(this.lastMessage);
+    for (const viewer of viewers) viewer.send(this.lastMessage);
   }
 
   private throughput(status: StatusSnapshot): ThroughputPoint | null {

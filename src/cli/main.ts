@@ -9,7 +9,6 @@ import { describeServeFlags } from '../config/serve-flags.js';
 import { asksForHelp } from '../config/command-line.js';
 import { printable } from './format.js';
 import { runServer } from '../server.js';
-import { SERVE_EXIT } from '../lifecycle/state.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
@@ -95,8 +94,8 @@ signals to a serving ebb:
   SIGHUP, SIGUSR1   reopen the access log (logrotate)
 
 exit statuses of ebb serve (and of ebb stop, which returns the drain's):
-  ${SERVE_EXIT.DRAINED}   drained: every download finished
-  ${SERVE_EXIT.CUT}   the drain deadline or an immediate stop cut at least one download
+  ${EXIT_STATUS.OK}   drained: every download finished
+  ${EXIT_STATUS.DRAIN_CUT}   the drain deadline or an immediate stop cut at least one download
 
 errors (exit status, code, meaning):
 ${errorTable()}

@@ -10,6 +10,7 @@ import { parseDurationMs } from '../config/duration.js';
 import { parseCommandLine } from '../config/command-line.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { renderDrainSummary } from '../lifecycle/drain-summary.js';
 import {
   adminRequest,
   describeAdmin,
@@ -230,14 +231,8 @@ export function describeProgress(status: StatusSnapshot): string {
 }
 
 function printSummary(summary: DrainSummary, out: NodeJS.WriteStream): void {
+  const { seconds, counts, cutLines } = renderDrainSummary(summary);
   const line = (text: string): boolean => out.write(`${printable(text)}\n`);
-  line(
-    `ebb exited after ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.completed.count} downloads completed ` +
-      `(${formatBytes(summary.completed.bytes)}), ${summary.cut.length} cut`,
-  );
-  for (const cut of summary.cut) {
-    line(
-      `  cut (${cut.reason}): ${cut.client} ${cut.path} ${cut.bytesSent} of ${cut.bytesDue} bytes`,
-    );
-  }
+  line(`ebb exited after ${seconds} s: ${counts}`);
+  for (const cut of cutLines) line(`  ${cut}`);
 }

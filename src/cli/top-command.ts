@@ -8,6 +8,7 @@ import { EbbError, EXIT_STATUS } from '../errors.js';
 import { parseCommandLine } from '../config/command-line.js';
 import type { FeedStatus } from '../admin/snapshot-feed.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { renderDrainSummary } from '../lifecycle/drain-summary.js';
 import { adminRequest, describeAdmin, responseError } from './admin-client.js';
 import {
   ADMIN_TARGET_OPTIONS,
@@ -16,9 +17,9 @@ import {
   resolveAdminTarget,
 } from './admin-target.js';
 import { readServerEvents } from './server-events.js';
+import { printable } from './format.js';
 import { renderTopScreen, type TopView } from './top-screen.js';
 import type { RowOrder } from './status-view.js';
-import { formatBytes } from './format.js';
 
 export const TOP_USAGE = `usage: ebb top [--pid-file FILE | --admin ADDR]
 
@@ -103,7 +104,7 @@ export async function runTop(argv: readonly string[], terminal: Terminal): Promi
     input.pause();
     output.write(LEAVE);
   }
-  if (ending.kind === 'gone') output.write(`ebb top: ${describeGone(ending.summary)}\n`);
+  if (ending.kind === 'gone') output.write(`ebb top: ${printable(describeGone(ending.summary))}\n`);
   return EXIT_STATUS.OK;
 }
 
@@ -126,9 +127,6 @@ async function follow(
 
 function describeGone(summary: DrainSummary | null): string {
   if (summary === null) return 'the server has gone away';
-  return (
-    `the server has exited: drain finished in ${(summary.durationMs / 1000).toFixed(1)} s, ` +
-    `${summary.completed.count} downloads completed (${formatBytes(summary.completed.bytes)}), ` +
-    `${summary.cut.length} cut`
-  );
+  const { seconds, counts } = renderDrainSummary(summary);
+  return `the server has exited: drain finished in ${seconds} s, ${counts}`;
 }

@@ -3,47 +3,113 @@
  * and ends the way a mirror needs: after the last reply it half-closes and waits for the
  * client to take its bytes and close, instead of dropping them into the kernel and leaving.
  *
- * The phase is always visible (`phase`) and every change is reported to the observer, so the
- * lifecycle can drain without knowing HTTP.
+ * What the connection is doing is one value, `phase`, carrying what that phase needs; every
+ * change goes through `enter()`, which owns the phase's limit (PHASE_LIMITS) and reports the
+ * change to the observer, so the lifecycle can drain without knowing HTTP. How the connection
+ * ended is decided once, in `end()`, by whoever ends it.
  */
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
 import { parseRequestHead, type HeadLimits } from './parse-request.js';
-import { BodySender, bodyLength } from './send-body.js';
+import { BodySender, bodyLength, type BodyEnd } from './send-body.js';
+import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
 import type {
   ConnectionObserver,
-  ConnectionPhase,
+  CutReason,
+  DeliveryOutcome,
   ParsedRequest,
   Reply,
   RequestHandler,
-  ResponseOutcome,
+  WriteOutcome,
 } from './types.js';
 
 export interface ConnectionOptions {
   readonly headerTimeoutMs: number;
   readonly keepaliveTimeoutMs: number;
   readonly writeIdleTimeoutMs: number;
+  /**
+   * How long a closing connection stays open once nothing is left to deliver (every byte
+   * acknowledged, or an error reply), reading and discarding what the client still sends so
+   * that closing does not reset the connection under its last reply (nginx's lingering_close).
+   */
+  readonly lingerMs: number;
   readonly limits: HeadLimits;
 }
+
+/** What the drain may ask of a connection (the drain knows this interface, not the class). */
+export interface DrainableConnection {
+  /** From now on every reply closes the connection and no further request is started. */
+  requestClose(): void;
+  /** Ends the connection if no request has begun on it; whether it did. */
+  closeIfIdle(): boolean;
+  /** Cuts the connection now, whatever it is doing; its reply (if any) ends with `reason`. */
+  cut(reason: CutReason): void;
+}
+
+/** nginx's lingering_timeout. */
+export const LINGER_MS = 5000;
 
 /** Stand-in request for a head that could not be parsed (logged as "-"). */
 const UNPARSED: ParsedRequest = { method: '', target: '', minorVersion: 1, headers: [] };
 
-export class HttpConnection {
-  phase: ConnectionPhase = 'idle';
+/** How the connection ended: `complete` when it closed cleanly (or its last reply was delivered). */
+type EndReason = WriteOutcome;
+
+type Phase =
+  /** Nothing of the next request yet; `timeoutMs` is the header timeout on a fresh connection. */
+  | { readonly kind: 'idle'; readonly timeoutMs: number }
+  /** Part of a head has arrived; the header timeout runs from its first byte. */
+  | { readonly kind: 'reading' }
+  /** The handler works (`sender` null) or the reply is being written. */
+  | {
+      readonly kind: 'responding';
+      readonly closeAfter: boolean;
+      readonly sender: BodySender | null;
+      readonly errorReply: boolean;
+    }
+  /** Half-closed after the last reply; `lingering` once nothing is left to wait for. */
+  | { readonly kind: 'delivering'; readonly lingering: boolean }
+  | {
+      readonly kind: 'closed';
+      readonly reason: EndReason;
+      readonly delivery: DeliveryOutcome | null;
+    };
+
+/** What ends a phase if nothing else does: a socket idle timeout, or a timer from entry. */
+type Limit = { readonly idleMs: number } | { readonly afterMs: number } | null;
+
+function limitOf(phase: Phase, options: ConnectionOptions): Limit {
+  switch (phase.kind) {
+    case 'idle':
+      return { idleMs: phase.timeoutMs };
+    case 'reading':
+      return { afterMs: options.headerTimeoutMs };
+    case 'responding':
+      return { idleMs: options.writeIdleTimeoutMs };
+    case 'delivering':
+      // Not refreshed by socket activity (nothing is written): delivery progress refreshes it.
+      return { afterMs: phase.lingering ? options.lingerMs : options.writeIdleTimeoutMs };
+    case 'closed':
+      return null;
+  }
+}
+
+function deliveryOf(reason: EndReason): DeliveryOutcome {
+  return reason === 'complete' ? 'delivered' : reason === 'error' ? 'aborted' : reason;
+}
+
+export class HttpConnection implements DrainableConnection {
+  private phase: Phase;
+  private timer: NodeJS.Timeout | null = null;
+  /** Bytes received and not yet parsed (pipelined requests wait here). */
+  private pending: Buffer | null = null;
+  /** A drain asked that no further request be started. */
+  private closeRequested = false;
+  /** The client has half-closed its side. */
+  private peerEnded = false;
   /** Bytes of the socket that went out before the current reply's body (head included). */
   bodyStartSocketBytes = 0;
-  private pending: Buffer | null = null;
-  private closeRequested = false;
-  private closeAfterReply = false;
-  private peerEnded = false;
-  private sender: BodySender | null = null;
-  private responding = false;
-  private cutReason: ResponseOutcome | null = null;
-  private headerTimer: NodeJS.Timeout | null = null;
-  private deliveryTimer: NodeJS.Timeout | null = null;
-  private allAcknowledged = false;
 
   constructor(
     readonly socket: Socket,
@@ -52,11 +118,12 @@ export class HttpConnection {
     private readonly options: ConnectionOptions,
   ) {
     socket.setNoDelay(true);
+    this.phase = { kind: 'idle', timeoutMs: options.headerTimeoutMs };
     socket.setTimeout(options.headerTimeoutMs);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
-    socket.on('timeout', this.onTimeout);
-    socket.on('error', () => undefined); // 'close' follows and carries the outcome
+    socket.on('timeout', this.onLimit);
+    socket.on('error', () => this.end('aborted'));
     socket.on('close', this.onClose);
   }
 
@@ -65,49 +132,44 @@ export class HttpConnection {
     return this.socket.bytesWritten - this.socket.writableLength;
   }
 
-  /**
-   * From now on every reply closes the connection and no further request is started. The
-   * caller decides when an idle connection is closed (see closeIfIdle).
-   */
   requestClose(): void {
     this.closeRequested = true;
   }
 
   /**
-   * Ends the connection if no request has begun on it: half-closes and waits for the client, as
-   * after a last reply, since an idle connection may still have its last reply in the kernel.
+   * Half-closes an idle connection and waits for the client, as after a last reply, since an
+   * idle connection may still have its last reply in the kernel.
    */
   closeIfIdle(): boolean {
-    if (this.phase !== 'idle') return false;
-    this.deliver();
+    if (this.phase.kind !== 'idle') return false;
+    this.deliver(this.socket.bytesWritten === 0);
     return true;
   }
 
-  /** Cuts the connection now, whatever it is doing; its reply (if any) ends with `outcome`. */
-  cut(outcome: ResponseOutcome): void {
-    if (this.phase === 'closed') return;
-    this.cutReason ??= outcome;
-    this.socket.destroy();
+  cut(reason: CutReason): void {
+    this.end(reason);
   }
 
   /** While delivering: the client acknowledged more bytes, so it is not stalled. */
   noteDeliveryProgress(): void {
-    this.deliveryTimer?.refresh();
+    if (this.phase.kind === 'delivering' && !this.phase.lingering) this.timer?.refresh();
   }
 
   /**
-   * While delivering: the client's kernel has acknowledged every byte. The connection still
-   * waits for the client's own close (its application may not have read them yet); if that
-   * never comes, the write-idle timeout ends it as delivered rather than as a cut.
+   * While delivering: the client's kernel has acknowledged every byte. The client's application
+   * may not have read them yet, so the connection lingers briefly rather than closing at once.
    */
   noteAllAcknowledged(): void {
-    this.allAcknowledged = true;
+    if (this.phase.kind === 'delivering' && !this.phase.lingering) {
+      this.enter({ kind: 'delivering', lingering: true });
+    }
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    if (this.phase === 'delivering' || this.phase === 'closed') return;
+    const kind = this.phase.kind;
+    if (kind === 'delivering' || kind === 'closed') return;
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.responding) {
+    if (kind === 'responding') {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
       if (this.pending.length > this.options.limits.maxHeadBytes) this.socket.pause();
       return;
@@ -117,14 +179,9 @@ export class HttpConnection {
 
   private parseNext(): void {
     if (this.pending === null || this.pending.length === 0) return;
-    if (this.phase === 'idle') {
-      this.setPhase('reading');
-      this.socket.setTimeout(0);
-      this.headerTimer = setTimeout(this.onHeaderTimeout, this.options.headerTimeoutMs);
-    }
+    if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
     const parsed = parseRequestHead(this.pending, this.options.limits);
     if (parsed.kind === 'incomplete') return;
-    this.clearHeaderTimer();
     if (parsed.kind === 'invalid') {
       this.pending = null;
       this.replyError(parsed.status);
@@ -133,40 +190,33 @@ export class HttpConnection {
     this.pending =
       parsed.headBytes < this.pending.length ? this.pending.subarray(parsed.headBytes) : null;
     // Content we do not read would be taken for the next request: answer, then close.
-    const closeAfter = parsed.wantsClose || parsed.hasContent || this.closeRequested;
-    this.startReply(parsed.request, closeAfter);
+    this.startReply(parsed.request, parsed.wantsClose || parsed.hasContent);
   }
 
   private startReply(request: ParsedRequest, closeAfter: boolean): void {
-    this.responding = true;
-    this.closeAfterReply = closeAfter;
-    this.setPhase('responding');
-    this.socket.setTimeout(this.options.writeIdleTimeoutMs);
+    this.enter({ kind: 'responding', closeAfter, sender: null, errorReply: false });
     this.observer.onRequestStart(request);
     this.handler(request).then(
       (reply) => this.writeReply(request, reply),
       (error: unknown) => {
         console.error('ebb: request handler failed:', error);
-        this.writeReply(request, plainReply(500, true));
+        this.writeReply(request, textReply(500, { closeConnection: true }));
       },
     );
   }
 
   private writeReply(request: ParsedRequest, reply: Reply): void {
-    if (this.phase === 'closed') {
+    const phase = this.phase;
+    if (phase.kind !== 'responding') {
+      // The connection ended while the handler worked: nothing is sent.
       if (reply.fd !== undefined) close(reply.fd, () => undefined);
       this.observer.onResponseStart(request, reply, 0);
-      this.observer.onResponseEnd(this.cutReason ?? 'aborted');
+      this.observer.onResponseWritten(phase.kind === 'closed' ? phase.reason : 'aborted');
       return;
     }
-    if (reply.closeConnection === true || this.closeRequested || this.peerEnded) {
-      this.closeAfterReply = true;
-    }
-    const token = this.closeAfterReply
-      ? 'close'
-      : request.minorVersion === 0
-        ? 'keep-alive'
-        : 'none';
+    const closeAfter =
+      phase.closeAfter || reply.closeConnection === true || this.closeRequested || this.peerEnded;
+    const token = closeAfter ? 'close' : request.minorVersion === 0 ? 'keep-alive' : 'none';
     const head = serializeHead(reply.status, reply.headers, token);
     const withBody = hasBody(request.method, reply.status);
     const body = withBody ? reply.body : [];
@@ -174,117 +224,109 @@ export class HttpConnection {
     this.observer.onResponseStart(request, reply, bodyLength(body));
     const fd = withBody ? reply.fd : undefined;
     if (!withBody && reply.fd !== undefined) close(reply.fd, () => undefined);
-    this.sender = new BodySender(this.socket, fd, body, head, this.observer, this.endReply);
-    this.sender.start();
+    const sender = new BodySender(this.socket, fd, body, head, this.observer, this.endReply);
+    this.phase = { kind: 'responding', closeAfter, sender, errorReply: reply.status >= 400 };
+    sender.start();
   }
 
-  private readonly endReply = (outcome: ResponseOutcome): void => {
-    this.sender = null;
-    this.responding = false;
-    this.observer.onResponseEnd(outcome);
-    if (outcome !== 'complete') {
-      this.socket.destroy();
+  private readonly endReply = (end: BodyEnd): void => {
+    const phase = this.phase;
+    if (phase.kind !== 'responding') return; // ended meanwhile: end() reported the reply
+    if (end !== 'sent') {
+      this.end(end === 'read-failed' ? 'error' : 'aborted');
       return;
     }
+    this.observer.onResponseWritten('complete');
     // A drain may have begun while this reply was under way: start nothing more.
-    if (this.closeAfterReply || this.closeRequested) {
-      this.deliver();
+    if (phase.closeAfter || this.closeRequested || this.peerEnded) {
+      this.deliver(phase.errorReply);
       return;
     }
-    this.setPhase('idle');
-    this.socket.setTimeout(this.options.keepaliveTimeoutMs);
+    this.enter({ kind: 'idle', timeoutMs: this.options.keepaliveTimeoutMs });
     this.socket.resume();
     this.parseNext();
   };
 
-  /** Half-close and wait for the client's own close: only then has it got every byte. */
-  private deliver(): void {
+  /**
+   * Half-closes and waits for the client's own close: only then has it got every byte. What the
+   * client still sends is read and discarded, so that the final close does not reset it.
+   */
+  private deliver(lingering: boolean): void {
     this.pending = null;
-    this.setPhase('delivering');
-    this.socket.setTimeout(0);
+    this.enter({ kind: 'delivering', lingering });
     this.socket.end();
     this.socket.resume();
-    this.deliveryTimer = setTimeout(() => {
-      if (this.allAcknowledged) this.socket.destroy();
-      else this.cut('timeout');
-    }, this.options.writeIdleTimeoutMs);
   }
 
   private replyError(status: number): void {
     this.observer.onRequestStart(UNPARSED);
-    this.responding = true;
-    this.closeAfterReply = true;
-    this.setPhase('responding');
-    this.writeReply(UNPARSED, plainReply(status, true));
+    this.enter({ kind: 'responding', closeAfter: true, sender: null, errorReply: true });
+    this.writeReply(UNPARSED, textReply(status, { closeConnection: true }));
   }
 
-  private readonly onHeaderTimeout = (): void => {
-    this.headerTimer = null;
-    if (this.phase === 'reading') {
-      this.pending = null;
-      this.replyError(408);
+  /** The current phase's limit expired (the socket was idle too long, or the phase's timer). */
+  private readonly onLimit = (): void => {
+    const phase = this.phase;
+    switch (phase.kind) {
+      case 'idle':
+        this.end('complete');
+        return;
+      case 'reading':
+        this.pending = null;
+        this.replyError(408);
+        return;
+      case 'responding':
+        this.end('timeout');
+        return;
+      case 'delivering':
+        this.end(phase.lingering ? 'complete' : 'timeout');
+        return;
+      case 'closed':
+        return;
     }
   };
 
   private readonly onEnd = (): void => {
     this.peerEnded = true;
-    if (this.phase === 'delivering') this.socket.destroy();
-    else if (this.phase === 'idle' || this.phase === 'reading') this.socket.destroy();
-    // responding: the client may still read; the reply ends the connection (closeAfterReply).
-    else this.closeAfterReply = true;
-  };
-
-  private readonly onTimeout = (): void => {
-    if (this.phase === 'responding') this.cut('timeout');
-    else this.socket.destroy();
+    const kind = this.phase.kind;
+    if (kind === 'delivering' || kind === 'idle') this.end('complete');
+    else if (kind === 'reading') this.end('aborted');
+    // responding: the client may still read; the reply then ends the connection (peerEnded).
   };
 
   private readonly onClose = (hadError: boolean): void => {
-    this.clearHeaderTimer();
-    if (this.deliveryTimer !== null) clearTimeout(this.deliveryTimer);
-    const sender = this.sender;
-    const delivery =
-      this.phase !== 'delivering' ? null : (this.cutReason ?? (hadError ? 'aborted' : 'complete'));
-    this.phase = 'closed';
-    // Without a sender, a handler still at work reports the outcome from writeReply.
-    if (sender !== null) sender.abort(this.cutReason ?? 'aborted');
-    this.observer.onPhase('closed');
-    this.observer.onClose(delivery);
+    const delivering = this.phase.kind === 'delivering';
+    this.end(delivering && !hadError ? 'complete' : 'aborted');
+    if (this.phase.kind === 'closed') this.observer.onClose(this.phase.delivery);
   };
 
-  private setPhase(phase: ConnectionPhase): void {
-    this.phase = phase;
-    this.observer.onPhase(phase);
-  }
-
-  private clearHeaderTimer(): void {
-    if (this.headerTimer !== null) {
-      clearTimeout(this.headerTimer);
-      this.headerTimer = null;
+  /**
+   * Ends the connection now. The first caller's reason is the one recorded, before the socket is
+   * destroyed, so nothing the destroy sets off (a pending write completing with ECANCELED on
+   * Node 22+, an 'error', 'close') can change it; a reply being written ends with that reason.
+   */
+  private end(reason: EndReason): void {
+    const was = this.phase;
+    if (was.kind === 'closed') return;
+    const delivery = was.kind === 'delivering' ? deliveryOf(reason) : null;
+    this.enter({ kind: 'closed', reason, delivery });
+    if (was.kind === 'responding' && was.sender !== null) {
+      was.sender.stop();
+      this.observer.onResponseWritten(reason);
     }
+    this.pending = null;
+    this.socket.destroy();
+  }
+
+  /** Enters a phase: its limit replaces the last one's, and the observer hears of a new kind. */
+  private enter(next: Phase): void {
+    const kindChanged = next.kind !== this.phase.kind;
+    this.phase = next;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const limit = limitOf(next, this.options);
+    this.socket.setTimeout(limit !== null && 'idleMs' in limit ? limit.idleMs : 0);
+    if (limit !== null && 'afterMs' in limit) this.timer = setTimeout(this.onLimit, limit.afterMs);
+    if (kindChanged) this.observer.onPhase(next.kind);
   }
 }
-
-/** A short text reply for errors the wire itself answers. */
-export function plainReply(status: number, closeConnection: boolean): Reply {
-  const reason = STATUS_TEXT[status] ?? 'Error';
-  const data = Buffer.from(`${status} ${reason}\n`, 'latin1');
-  return {
-    status,
-    headers: [
-      ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(data.length)],
-    ],
-    body: [{ kind: 'bytes', data }],
-    closeConnection,
-  };
-}
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  505: 'HTTP Version Not Supported',
-};

@@ -12,7 +12,15 @@
  */
 import { close, read } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { BodySegment, ConnectionObserver, ResponseOutcome } from './types.js';
+import type { BodySegment, ConnectionObserver } from './types.js';
+
+/**
+ * How the sending of a body ended, as the sender saw it. The sender never says why a write
+ * failed: a write fails both when the client went away and when the connection was cut (Node 22+
+ * completes pending writes with ECANCELED when the socket is destroyed), and only the connection
+ * knows which it was.
+ */
+export type BodyEnd = 'sent' | 'write-failed' | 'read-failed';
 
 export const MIN_CHUNK_BYTES = 8 * 1024;
 export const PROBE_CHUNK_BYTES = 8 * 1024;
@@ -46,7 +54,7 @@ export class BodySender {
   private writeStartedMs = 0;
   private windowStartMs = Date.now();
   private windowBytes = 0;
-  private outcome: ResponseOutcome | null = null;
+  private ended: BodyEnd | 'stopped' | null = null;
   private fdClosed = false;
 
   constructor(
@@ -55,7 +63,7 @@ export class BodySender {
     private readonly segments: ReadonlyArray<BodySegment>,
     head: string,
     private readonly observer: ConnectionObserver,
-    private readonly done: (outcome: ResponseOutcome) => void,
+    private readonly done: (end: BodyEnd) => void,
   ) {
     this.head = head;
   }
@@ -64,17 +72,22 @@ export class BodySender {
     this.next();
   }
 
-  /** Ends the body early (the socket closed or was cut). Safe to call more than once. */
-  abort(outcome: ResponseOutcome): void {
-    this.finish(outcome);
+  /**
+   * Stops sending (the socket closed): releases the buffer and the descriptor without calling
+   * `done`, since the caller already knows how the connection ended. Safe to call more than once.
+   */
+  stop(): void {
+    if (this.ended !== null) return;
+    this.ended = 'stopped';
+    this.release();
   }
 
   private next(): void {
-    if (this.outcome !== null) return;
+    if (this.ended !== null) return;
     const segment = this.segments[this.segmentIndex];
     if (segment === undefined) {
       if (this.head !== null) this.write(Buffer.alloc(0));
-      else this.finish('complete');
+      else this.finish('sent');
       return;
     }
     if (segment.kind === 'bytes') {
@@ -94,7 +107,7 @@ export class BodySender {
 
   private readChunk(length: number): void {
     if (this.fd === undefined) {
-      this.finish('error');
+      this.finish('read-failed');
       return;
     }
     // A buffer larger than the pace allows is dropped: a slow client must not keep it pinned.
@@ -105,13 +118,13 @@ export class BodySender {
     this.readInFlight = true;
     read(this.fd, this.buffer, 0, length, this.position, (error, bytesRead) => {
       this.readInFlight = false;
-      if (this.outcome !== null) {
+      if (this.ended !== null) {
         this.closeFd();
         return;
       }
       // A short read means the file shrank under us; the promised length cannot be kept.
       if (error !== null || bytesRead !== length || this.buffer === null) {
-        this.finish('error');
+        this.finish('read-failed');
         return;
       }
       this.position += bytesRead;
@@ -135,9 +148,10 @@ export class BodySender {
   }
 
   private readonly afterWrite = (error?: Error | null): void => {
-    if (this.outcome !== null) return;
-    if (error) {
-      this.finish('aborted');
+    if (this.ended !== null) return;
+    // Node 20 completes a destroyed socket's pending write without an error: not a success.
+    if (error || this.socket.destroyed) {
+      this.finish('write-failed');
       return;
     }
     this.observer.onBodyBytes(this.writeBytes);
@@ -155,12 +169,16 @@ export class BodySender {
     }
   }
 
-  private finish(outcome: ResponseOutcome): void {
-    if (this.outcome !== null) return;
-    this.outcome = outcome;
+  private finish(end: BodyEnd): void {
+    if (this.ended !== null) return;
+    this.ended = end;
+    this.release();
+    this.done(end);
+  }
+
+  private release(): void {
     this.buffer = null;
     if (!this.readInFlight) this.closeFd();
-    this.done(outcome);
   }
 
   private closeFd(): void {

@@ -47,37 +47,53 @@ export interface Reply {
 
 export type RequestHandler = (request: ParsedRequest) => Promise<Reply>;
 
-/** How a response ended, as the access log and the registry report it. */
-export type ResponseOutcome =
+/** Why ebb itself cut a connection, declared once: the drain, the metrics and the log read this. */
+export const CUT_REASONS = ['timeout', 'deadline', 'stopped'] as const;
+export type CutReason = (typeof CUT_REASONS)[number];
+
+export function isCutReason(value: string | null): value is CutReason {
+  return (CUT_REASONS as readonly (string | null)[]).includes(value);
+}
+
+/**
+ * How the writing of a response ended ("written", what the access log reports): `complete` means
+ * every byte was handed to the kernel, not that the client has them.
+ */
+export type WriteOutcome =
   | 'complete' // every byte handed to the kernel
   | 'aborted' // the client went away
-  | 'timeout' // the client accepted nothing for the write-idle timeout
-  | 'deadline' // cut by the drain deadline
-  | 'stopped' // cut by an immediate stop
-  | 'error'; // the file could not be read
+  | 'error' // the file could not be read
+  | CutReason; // timeout: accepted nothing for the write-idle timeout; deadline; stopped
+
+/**
+ * How the delivery of a connection's last reply ended, once its socket closed ("delivered", what
+ * the drain counts): `delivered` when the client closed or acknowledged every byte.
+ */
+export type DeliveryOutcome = 'delivered' | 'aborted' | CutReason;
 
 /**
  * Observes one connection: the registry implements it. Called on the hot path, so an
  * implementation must not allocate per call.
  */
 export interface ConnectionObserver {
+  onPhase(phase: ConnectionPhase): void;
   onRequestStart(request: ParsedRequest): void;
   /** The head is written; `bytesDue` is the body length that will be sent (0 for HEAD). */
   onResponseStart(request: ParsedRequest, reply: Reply, bytesDue: number): void;
   /** Body bytes handed to the kernel (or buffered by the socket) since the last call. */
   onBodyBytes(bytes: number): void;
-  onResponseEnd(outcome: ResponseOutcome): void;
-  onPhase(phase: ConnectionPhase): void;
+  /** The response is written, or its writing ended early; called once per response. */
+  onResponseWritten(outcome: WriteOutcome): void;
   /**
    * The socket closed. `delivery` says how a connection that was delivering its last reply
-   * ended: `complete` when the client closed or acknowledged everything, else why it was cut.
+   * ended; null when it was doing anything else.
    */
-  onClose(delivery: ResponseOutcome | null): void;
+  onClose(delivery: DeliveryOutcome | null): void;
 }
 
 /**
- * reading: a request head is arriving (at least one byte of it); idle: between requests on a
- * keep-alive connection (nothing received yet); responding: a reply is being written;
- * delivering: the last reply is written and half-closed, waiting for the client to take it.
+ * idle: between requests (nothing of the next one received yet); reading: a request head is
+ * arriving; responding: the handler works or the reply is being written; delivering: the last
+ * reply is written and half-closed, waiting for the client to take it; closed: ended.
  */
 export type ConnectionPhase = 'reading' | 'idle' | 'responding' | 'delivering' | 'closed';

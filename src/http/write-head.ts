@@ -1,5 +1,5 @@
 /** Serialises a response head. The Date value is rebuilt at most once a second. */
-import { STATUS_CODES } from 'node:http';
+import { reasonPhrase } from './text-reply.js';
 import type { HeaderList } from './types.js';
 
 let dateSecond = -1;
@@ -26,7 +26,7 @@ export function serializeHead(
   headers: HeaderList,
   connection: ConnectionToken,
 ): string {
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\nDate: ${httpDateNow()}\r\n`;
+  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${httpDateNow()}\r\n`;
   for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
   if (connection === 'close') head += 'Connection: close\r\n';
   else if (connection === 'keep-alive') head += 'Connection: keep-alive\r\n';

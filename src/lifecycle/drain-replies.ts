@@ -3,23 +3,10 @@
  * `redirect=URL`): an answer instead of a refused connect, and the connection closed after it.
  */
 import type { DrainNewPolicy } from './state.js';
-import type { ParsedRequest, Reply, RequestHandler } from '../http/types.js';
+import type { ParsedRequest, RequestHandler } from '../http/types.js';
+import { textReply } from '../http/text-reply.js';
 
 const RETRY_AFTER_SECONDS = '60';
-
-function textReply(status: number, text: string, headers: Array<[string, string]>): Reply {
-  const data = Buffer.from(text, 'utf8');
-  return {
-    status,
-    headers: [
-      ...headers,
-      ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(data.length)],
-    ],
-    body: [{ kind: 'bytes', data }],
-    closeConnection: true,
-  };
-}
 
 /** The peer mirror's URL for this request: base URL + original path and query. */
 export function redirectLocation(base: string, request: ParsedRequest): string {
@@ -34,9 +21,11 @@ export function drainNewHandler(policy: DrainNewPolicy): RequestHandler | null {
     case 'status503':
       return (_request) =>
         Promise.resolve(
-          textReply(503, '503 Service Unavailable: this server is shutting down\n', [
-            ['Retry-After', RETRY_AFTER_SECONDS],
-          ]),
+          textReply(503, {
+            text: '503 Service Unavailable: this server is shutting down\n',
+            headers: [['Retry-After', RETRY_AFTER_SECONDS]],
+            closeConnection: true,
+          }),
         );
     case 'redirect':
       return (request) => {
@@ -44,10 +33,14 @@ export function drainNewHandler(policy: DrainNewPolicy): RequestHandler | null {
         try {
           location = redirectLocation(policy.url, request);
         } catch {
-          return Promise.resolve(textReply(400, '400 Bad Request\n', []));
+          return Promise.resolve(textReply(400, { closeConnection: true }));
         }
         return Promise.resolve(
-          textReply(302, `302 Found: ${location}\n`, [['Location', location]]),
+          textReply(302, {
+            text: `302 Found: ${location}\n`,
+            headers: [['Location', location]],
+            closeConnection: true,
+          }),
         );
       };
   }

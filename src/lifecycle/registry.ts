@@ -2,6 +2,8 @@
  * The connection registry: every accepted socket from accept to close, with what it is doing
  * and, for a response, how far it has got. Entries are plain mutable records updated in place
  * (no allocation per chunk); counts per phase are kept incrementally so no event costs O(n).
+ * When a response is written and when a connection closes, its entry hands one record to the
+ * connection's sinks, in their order.
  */
 import type { Socket } from 'node:net';
 import type { HttpConnection } from '../http/connection.js';
@@ -9,14 +11,14 @@ import {
   headerValue,
   type ConnectionObserver,
   type ConnectionPhase,
+  type DeliveryOutcome,
   type ParsedRequest,
   type Reply,
-  type ResponseOutcome,
+  type WriteOutcome,
 } from '../http/types.js';
-import { tcpKey } from './tcp-queue.js';
-
-/** Smoothing time constant of the transfer rate. */
-export const RATE_TAU_MS = 10_000;
+import { tcpKey } from '../progress/tcp-queue.js';
+import { formatAddress } from './listeners.js';
+import type { ResponseRecord, ResponseSink } from './response-record.js';
 
 export class ConnectionEntry implements ConnectionObserver {
   readonly id: number;
@@ -45,13 +47,13 @@ export class ConnectionEntry implements ConnectionObserver {
   inResponse = false;
   private clientText: string | null = null;
   private requestStartText: string | null = null;
-  /** How the delivery of the last reply ended, once the socket closed while delivering it. */
-  delivery: ResponseOutcome | null = null;
+  private lastResponse: ResponseRecord | null = null;
 
   constructor(
     id: number,
     socket: Socket,
     private readonly registry: Registry,
+    private readonly sinks: readonly ResponseSink[],
   ) {
     this.id = id;
     this.remoteAddress = socket.remoteAddress ?? '-';
@@ -61,9 +63,7 @@ export class ConnectionEntry implements ConnectionObserver {
 
   /** `HOST:PORT` of the client (IPv6 in brackets), for status rows. */
   get client(): string {
-    this.clientText ??= this.remoteAddress.includes(':')
-      ? `[${this.remoteAddress}]:${this.remotePort}`
-      : `${this.remoteAddress}:${this.remotePort}`;
+    this.clientText ??= formatAddress(this.remoteAddress, this.remotePort);
     return this.clientText;
   }
 
@@ -105,11 +105,24 @@ export class ConnectionEntry implements ConnectionObserver {
     this.registry.bodyBytesTotal += bytes;
   }
 
-  onResponseEnd(outcome: ResponseOutcome): void {
+  onResponseWritten(outcome: WriteOutcome): void {
     if (!this.inResponse) return;
     this.inResponse = false;
     this.registry.bytesDueInFlight -= this.bytesDue - this.bytesSent;
-    this.registry.responseEnded(this, outcome);
+    const record: ResponseRecord = {
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+      client: this.client,
+      request: this.request ?? UNKNOWN_REQUEST,
+      startedAtMs: this.requestStartMs,
+      endedAtMs: Date.now(),
+      status: this.status,
+      bytesDue: this.bytesDue,
+      bytesSent: this.bytesSent,
+      written: outcome,
+    };
+    this.lastResponse = record;
+    for (const sink of this.sinks) sink.responseWritten(record);
   }
 
   onPhase(phase: ConnectionPhase): void {
@@ -118,9 +131,14 @@ export class ConnectionEntry implements ConnectionObserver {
     this.phase = phase;
   }
 
-  onClose(delivery: ResponseOutcome | null): void {
-    this.delivery = delivery;
+  onClose(delivery: DeliveryOutcome | null): void {
     this.registry.remove(this);
+    const record = {
+      connectionId: this.id,
+      lastResponse: this.lastResponse,
+      delivery: delivery === null ? null : { outcome: delivery, bytesAcked: this.bytesAcked },
+    };
+    for (const sink of this.sinks) sink.connectionClosed(record);
   }
 
   /** Bytes of the body still to reach the client. */
@@ -133,13 +151,11 @@ export class ConnectionEntry implements ConnectionObserver {
   }
 }
 
-export type RemoveListener = (entry: ConnectionEntry) => void;
-export type ResponseEndListener = (entry: ConnectionEntry, outcome: ResponseOutcome) => void;
+const UNKNOWN_REQUEST: ParsedRequest = { method: '', target: '', minorVersion: 1, headers: [] };
 
 export class Registry {
   private readonly entries = new Set<ConnectionEntry>();
   private nextId = 1;
-  private emptyWaiters: Array<() => void> = [];
   readonly phaseCounts: Record<ConnectionPhase, number> = {
     reading: 0,
     idle: 0,
@@ -151,11 +167,10 @@ export class Registry {
   bodyBytesTotal = 0;
   acceptedTotal = 0;
   requestsTotal = 0;
-  readonly responseEndListeners: ResponseEndListener[] = [];
-  readonly removeListeners: RemoveListener[] = [];
 
-  add(socket: Socket): ConnectionEntry {
-    const entry = new ConnectionEntry(this.nextId++, socket, this);
+  /** Adds an accepted socket; its records go to `sinks`, in that order. */
+  add(socket: Socket, sinks: readonly ResponseSink[]): ConnectionEntry {
+    const entry = new ConnectionEntry(this.nextId++, socket, this, sinks);
     this.entries.add(entry);
     this.phaseCounts.idle++;
     this.acceptedTotal++;
@@ -165,16 +180,6 @@ export class Registry {
   remove(entry: ConnectionEntry): void {
     if (!this.entries.delete(entry)) return;
     this.phaseCounts.closed--;
-    for (const listener of this.removeListeners) listener(entry);
-    if (this.entries.size === 0) {
-      const waiters = this.emptyWaiters;
-      this.emptyWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
-  responseEnded(entry: ConnectionEntry, outcome: ResponseOutcome): void {
-    for (const listener of this.responseEndListeners) listener(entry, outcome);
   }
 
   get size(): number {
@@ -183,11 +188,5 @@ export class Registry {
 
   [Symbol.iterator](): IterableIterator<ConnectionEntry> {
     return this.entries.values();
-  }
-
-  /** Resolves when no connection is left (at once if none is). */
-  whenEmpty(): Promise<void> {
-    if (this.entries.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.emptyWaiters.push(resolve));
   }
 }

@@ -1,7 +1,35 @@
-/** The server's lifecycle as data: serving → draining → exited, or stopping (immediate). */
+/**
+ * The drain as data (DESIGN.md, "The drain contract"): serving → [delaying →] draining → exit,
+ * or stopping (immediate) from any of them. Each state carries what it needs.
+ */
+import { EXIT_STATUS } from '../errors.js';
 
 export type StopTrigger = 'SIGINT' | 'SIGQUIT' | 'SIGTERM' | 'admin' | 'startup-failure';
 
+export type DrainState =
+  | { readonly kind: 'serving'; readonly sinceMs: number }
+  /** `--drain-delay`: still serving normally until `untilMs`, but /ready says 503. */
+  | {
+      readonly kind: 'delaying';
+      readonly sinceMs: number;
+      readonly trigger: StopTrigger;
+      readonly untilMs: number;
+      readonly deadlineMs: number | null;
+    }
+  | {
+      readonly kind: 'draining';
+      readonly sinceMs: number;
+      readonly trigger: StopTrigger;
+      /** When whatever remains is cut; null waits as long as downloads progress. */
+      readonly deadlineMs: number | null;
+      /** Listeners stay open (503/redirect) until the connections open at the drain are gone. */
+      readonly listening: boolean;
+      /** Connections open when the drain began that are still open (503/redirect only). */
+      readonly waitingFor: number;
+    }
+  | { readonly kind: 'stopping'; readonly sinceMs: number; readonly trigger: StopTrigger };
+
+/** The state as the admin API, the status snapshot and the metrics show it. */
 export type LifecycleState =
   | { readonly kind: 'serving'; readonly sinceMs: number }
   | {
@@ -14,6 +42,36 @@ export type LifecycleState =
       readonly deadlineMs: number | null;
     }
   | { readonly kind: 'stopping'; readonly sinceMs: number; readonly trigger: StopTrigger };
+
+export function lifecycleView(state: DrainState): LifecycleState {
+  switch (state.kind) {
+    case 'serving':
+    case 'stopping':
+      return state;
+    case 'delaying':
+      return { ...state, kind: 'draining', delayUntilMs: state.untilMs };
+    case 'draining':
+      return { ...state, delayUntilMs: null };
+  }
+}
+
+/** Whether the public listeners should be open in this state. */
+export function isListening(state: DrainState): boolean {
+  switch (state.kind) {
+    case 'serving':
+    case 'delaying':
+      return true;
+    case 'draining':
+      return state.listening;
+    case 'stopping':
+      return false;
+  }
+}
+
+/** Whether a connection accepted now is served as usual (not answered and closed at once). */
+export function admitsNormally(state: DrainState): boolean {
+  return state.kind === 'serving' || state.kind === 'delaying';
+}
 
 export type DrainNewPolicy =
   | { readonly kind: 'refuse' }
@@ -43,13 +101,6 @@ export interface DrainSummary {
   readonly exitStatus: number;
 }
 
-/** Exit statuses of `ebb serve` (also shown in --help). */
-export const SERVE_EXIT = {
-  DRAINED: 0,
-  FAILED: 1,
-  CUT: 3,
-} as const;
-
 /**
  * Where a drain's deadline falls: the earlier of the configured drain timeout and one asked
  * for with this drain request (`ebb stop --timeout`).
@@ -69,8 +120,8 @@ export function drainDeadline(
 /** Whether the summary's cuts make the drain a cut one (stalled-client timeouts do not). */
 export function drainExitStatus(cut: readonly CutDownload[]): number {
   return cut.some((c) => c.reason === 'deadline' || c.reason === 'stopped')
-    ? SERVE_EXIT.CUT
-    : SERVE_EXIT.DRAINED;
+    ? EXIT_STATUS.DRAIN_CUT
+    : EXIT_STATUS.OK;
 }
 
 export function formatBytes(bytes: number): string {

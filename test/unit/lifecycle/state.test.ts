@@ -1,11 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  drainDeadline,
-  drainExitStatus,
-  formatBytes,
-  SERVE_EXIT,
-} from '../../../src/lifecycle/state.js';
+import { drainDeadline, drainExitStatus, formatBytes } from '../../../src/lifecycle/state.js';
+import { EXIT_STATUS } from '../../../src/errors.js';
 import {
   chunkBytesFor,
   nextPace,
@@ -29,10 +25,10 @@ test('a drain deadline is the earliest of the configured timeout, the requested 
 
 test('only deadline and immediate-stop cuts make a drain exit 3', () => {
   const cut = (reason: string) => ({ client: 'c', path: '/p', bytesSent: 1, bytesDue: 2, reason });
-  assert.equal(drainExitStatus([]), SERVE_EXIT.DRAINED);
-  assert.equal(drainExitStatus([cut('timeout')]), SERVE_EXIT.DRAINED);
-  assert.equal(drainExitStatus([cut('timeout'), cut('deadline')]), SERVE_EXIT.CUT);
-  assert.equal(drainExitStatus([cut('stopped')]), SERVE_EXIT.CUT);
+  assert.equal(drainExitStatus([]), EXIT_STATUS.OK);
+  assert.equal(drainExitStatus([cut('timeout')]), EXIT_STATUS.OK);
+  assert.equal(drainExitStatus([cut('timeout'), cut('deadline')]), EXIT_STATUS.DRAIN_CUT);
+  assert.equal(drainExitStatus([cut('stopped')]), EXIT_STATUS.DRAIN_CUT);
 });
 
 test('bytes read as binary units', () => {

@@ -5,9 +5,37 @@
  * delivered. Reading /proc/net/tcp costs ~10 ms per 1,000 sockets (the kernel walks its whole
  * table), so the interval stretches to keep sampling under MAX_CPU_SHARE of a core.
  */
-import type { ConnectionEntry, Registry } from './registry.js';
-import { RATE_TAU_MS } from './registry.js';
+import type { ConnectionPhase } from '../http/types.js';
 import { readSendQueues } from './tcp-queue.js';
+
+/** Smoothing time constant of the transfer rate. */
+export const RATE_TAU_MS = 10_000;
+
+/** What the sampler asks of a connection whose delivery it watches. */
+export interface DeliveryTarget {
+  /** Bytes of the socket the kernel has taken (written and no longer buffered by Node). */
+  readonly socketBytesInKernel: number;
+  /** Bytes of the socket that went out before the current reply's body. */
+  readonly bodyStartSocketBytes: number;
+  noteDeliveryProgress(): void;
+  noteAllAcknowledged(): void;
+}
+
+/** A registry entry as the sampler sees it: it updates the progress fields in place. */
+export interface SampledEntry {
+  readonly tcpKey: string;
+  readonly phase: ConnectionPhase;
+  readonly connection: DeliveryTarget | null;
+  readonly requestStartMs: number;
+  readonly bytesSent: number;
+  bytesAcked: number;
+  rateBytesPerSec: number;
+  lastSampleMs: number;
+}
+
+export interface SampledConnections extends Iterable<SampledEntry> {
+  readonly phaseCounts: Readonly<Record<ConnectionPhase, number>>;
+}
 
 export const SAMPLE_INTERVAL_MS = 1000;
 const MAX_CPU_SHARE = 0.05;
@@ -29,7 +57,7 @@ export class ProgressSampler {
   private always = false;
   private stopped = true;
 
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly registry: SampledConnections) {}
 
   /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
   demand(): void {
@@ -94,7 +122,7 @@ export class ProgressSampler {
   }
 }
 
-function updateEntry(entry: ConnectionEntry, txQueue: number | undefined, nowMs: number): void {
+function updateEntry(entry: SampledEntry, txQueue: number | undefined, nowMs: number): void {
   const connection = entry.connection;
   if (connection === null) return;
   const delivering = entry.phase === 'delivering';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { parseProcNetTcp, tcpKey } from '../../../src/lifecycle/tcp-queue.js';
+import { parseProcNetTcp, tcpKey } from '../../../src/progress/tcp-queue.js';
 
 const fakeSocket = (local: string, localPort: number, remote: string, remotePort: number) =>
   ({ localAddress: local, localPort, remoteAddress: remote, remotePort }) as unknown as Socket;

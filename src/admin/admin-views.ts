@@ -1,0 +1,78 @@
+/**
+ * What the admin listener shows and controls, built over the running server's parts: the
+ * status snapshot, drain control and its watchers (`ebb stop`), the live feed (the status page)
+ * and the metrics. Both live views tick through one WatchedTicker each, only while watched.
+ */
+import type { Drain } from '../lifecycle/drain.js';
+import type { Registry } from '../lifecycle/registry.js';
+import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
+import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
+import type { ProgressSampler } from '../progress/progress-sampler.js';
+import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
+import type { ServerMetrics } from './metrics.js';
+import type { AdminRoute } from './routes.js';
+import { deliveredBytes, SnapshotFeed } from './snapshot-feed.js';
+import { viewRoutes } from './view-routes.js';
+import { WatchedTicker } from './watched-ticker.js';
+
+export interface AdminSources {
+  readonly registry: Registry;
+  readonly drain: Drain;
+  readonly sampler: ProgressSampler;
+  readonly metrics: ServerMetrics;
+  readonly listenerAddresses: readonly string[];
+  readonly startedAtMs: number;
+  readonly version: string;
+}
+
+export interface AdminViews {
+  readonly routes: readonly AdminRoute[];
+  /** Tells every watcher and viewer how the drain ended, and stops their ticks. */
+  finish(summary: DrainSummary): void;
+}
+
+const WATCH_INTERVAL_MS = 1000;
+
+export function createAdminViews(sources: AdminSources): AdminViews {
+  const { registry, drain, sampler } = sources;
+  const statusNow = (limit: number): StatusSnapshot =>
+    buildStatus(
+      {
+        registry,
+        state: lifecycleView(drain.state),
+        startedAtMs: sources.startedAtMs,
+        version: sources.version,
+        listeners: sources.listenerAddresses,
+      },
+      limit,
+    );
+  // `ebb stop` watchers: one shared one-row snapshot a second.
+  const watchers = new WatchedTicker<DrainWatcher>(WATCH_INTERVAL_MS, (all) => {
+    const snapshot = statusNow(1);
+    for (const watcher of all) watcher.progress(snapshot);
+  });
+  const control: AdminControl = {
+    async status(limit) {
+      await sampler.demandFresh();
+      return statusNow(limit);
+    },
+    state: () => lifecycleView(drain.state),
+    drain: (timeoutMs) => void drain.drain({ trigger: 'admin', timeoutMs }),
+    stop: () => void drain.stop('admin'),
+    watch: (watcher) => watchers.subscribe(watcher),
+  };
+  const feed = new SnapshotFeed(
+    (limit) => {
+      sampler.demand();
+      return statusNow(limit);
+    },
+    () => deliveredBytes(registry),
+  );
+  return {
+    routes: [...controlRoutes(control), ...viewRoutes(feed, sources.metrics)],
+    finish(summary) {
+      for (const watcher of watchers.drainWatchers()) watcher.finished(summary);
+      feed.finish(summary);
+    },
+  };
+}

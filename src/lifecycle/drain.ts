@@ -1,0 +1,301 @@
+/**
+ * The drain state machine (DESIGN.md, "The drain contract"). A request to drain or stop only
+ * changes state; `settle()` — called after every transition and on every connection close —
+ * is the one place that decides what follows, and the drain is over because the last
+ * connection closed, not because anything polled. Its timers are kept in one record, and every
+ * state change is told to the observers (the listeners, the admin API, later sd_notify).
+ */
+import type { DrainableConnection } from '../http/connection.js';
+import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
+import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
+import {
+  drainDeadline,
+  drainExitStatus,
+  formatBytes,
+  type CutDownload,
+  type DrainSettings,
+  type DrainState,
+  type DrainSummary,
+  type StopTrigger,
+} from './state.js';
+
+/** A connection as the drain sees it. */
+export interface DrainEntry {
+  readonly id: number;
+  readonly connection: DrainableConnection | null;
+  readonly phase: ConnectionPhase;
+  /** Body bytes of the current reply still to reach the client. */
+  readonly bytesLeft: number;
+}
+
+export interface DrainConnections extends Iterable<DrainEntry> {
+  readonly size: number;
+}
+
+export interface DrainRequest {
+  readonly trigger: StopTrigger;
+  /** A deadline for this drain, from now (e.g. `ebb stop --timeout 10m`). */
+  readonly timeoutMs?: number | null;
+}
+
+export type DrainObserver = (state: DrainState) => void;
+
+type TimerName = 'delay' | 'lastRequestWindow' | 'deadline';
+type DrainingState = Extract<DrainState, { kind: 'draining' }>;
+
+export class Drain implements ResponseSink {
+  private current: DrainState = { kind: 'serving', sinceMs: Date.now() };
+  /** Resolves once, with the summary, when the drain (or stop) is over. */
+  readonly finished: Promise<DrainSummary>;
+  private resolveFinished!: (summary: DrainSummary) => void;
+  private summary: DrainSummary | null = null;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private readonly observers = new Set<DrainObserver>();
+  /** Ids of the connections open when the drain began that are still open (503/redirect). */
+  private readonly preDrain = new Set<number>();
+  private readonly cut: CutDownload[] = [];
+  private completedCount = 0;
+  private completedBytes = 0;
+
+  constructor(
+    private readonly connections: DrainConnections,
+    private readonly settings: DrainSettings,
+    private readonly say: (line: string) => void,
+  ) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  get state(): DrainState {
+    return this.current;
+  }
+
+  /** Tells `observer` every state change from now on; returns the unsubscribe function. */
+  observe(observer: DrainObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /**
+   * Starts a graceful drain; while one runs, only a shorter deadline changes anything, and the
+   * operator is told how far it has got. Returns the completion promise (the same every call).
+   */
+  drain(request: DrainRequest): Promise<DrainSummary> {
+    const s = this.current;
+    const nowMs = Date.now();
+    const requestedMs = request.timeoutMs ?? null;
+    switch (s.kind) {
+      case 'serving':
+        this.begin(request.trigger, nowMs, requestedMs);
+        break;
+      case 'delaying':
+      case 'draining': {
+        const deadlineMs = drainDeadline(nowMs, null, requestedMs, s.deadlineMs);
+        if (deadlineMs !== s.deadlineMs) {
+          this.enter({ ...s, deadlineMs });
+          this.armDeadline(deadlineMs);
+        }
+        this.say(this.progressLine());
+        break;
+      }
+      case 'stopping':
+        break;
+    }
+    return this.finished;
+  }
+
+  /** Stops now: listeners closed, every connection cut and logged. Returns the completion. */
+  stop(trigger: StopTrigger): Promise<DrainSummary> {
+    const s = this.current;
+    if (s.kind === 'stopping') return this.finished;
+    for (const name of this.timers.keys()) this.disarm(name);
+    this.enter({
+      kind: 'stopping',
+      sinceMs: s.kind === 'serving' ? Date.now() : s.sinceMs,
+      trigger,
+    });
+    this.say(`stopping now (${trigger}): cutting ${this.connections.size} connections`);
+    this.cutAll('stopped');
+    this.settle();
+    return this.finished;
+  }
+
+  /** A line for the operator: what is left of the drain. */
+  progressLine(): string {
+    let left = 0;
+    let bytesLeft = 0;
+    for (const entry of this.connections) {
+      if (entry.phase === 'responding' || entry.phase === 'delivering') {
+        left++;
+        bytesLeft += entry.bytesLeft;
+      }
+    }
+    return `drain in progress: ${this.connections.size} connections open, ${left} downloads with ${formatBytes(bytesLeft)} left`;
+  }
+
+  /** A reply cut while it was still being written. */
+  responseWritten(record: ResponseRecord): void {
+    if (this.current.kind === 'serving' || !isCutReason(record.written)) return;
+    this.recordCut(record, record.written, record.bytesSent);
+  }
+
+  connectionClosed(record: ClosedRecord): void {
+    if (this.current.kind === 'serving') return;
+    this.countDelivery(record);
+    const s = this.current;
+    if (this.preDrain.delete(record.connectionId) && s.kind === 'draining') {
+      this.enter({ ...s, waitingFor: this.preDrain.size });
+    }
+    this.settle();
+  }
+
+  private begin(trigger: StopTrigger, nowMs: number, requestedMs: number | null): void {
+    const deadlineMs = drainDeadline(nowMs, this.settings.drainTimeoutMs, requestedMs, null);
+    this.say(
+      `draining (${trigger}): ${this.connections.size} connections open` +
+        (deadlineMs === null
+          ? ', no deadline'
+          : `, deadline in ${Math.round((deadlineMs - nowMs) / 1000)} s`),
+    );
+    this.armDeadline(deadlineMs);
+    const delayMs = this.settings.drainDelayMs;
+    if (delayMs === 0) {
+      this.closeDown({ sinceMs: nowMs, trigger, deadlineMs });
+      return;
+    }
+    this.enter({ kind: 'delaying', sinceMs: nowMs, trigger, untilMs: nowMs + delayMs, deadlineMs });
+    this.arm('delay', delayMs, () => {
+      const s = this.current;
+      if (s.kind === 'delaying') this.closeDown(s);
+    });
+  }
+
+  /**
+   * The drain proper: every connection is asked to close after its reply, idle ones get the
+   * last-request window (a request racing onto one is answered, not reset), then are closed.
+   */
+  private closeDown(from: Pick<DrainingState, 'sinceMs' | 'trigger' | 'deadlineMs'>): void {
+    const keepListening = this.settings.drainNew.kind !== 'refuse';
+    for (const entry of this.connections) {
+      entry.connection?.requestClose();
+      if (keepListening) this.preDrain.add(entry.id);
+    }
+    this.enter({
+      kind: 'draining',
+      sinceMs: from.sinceMs,
+      trigger: from.trigger,
+      deadlineMs: from.deadlineMs,
+      listening: keepListening,
+      waitingFor: this.preDrain.size,
+    });
+    this.arm('lastRequestWindow', this.settings.lastRequestWindowMs, () => {
+      for (const entry of this.connections) entry.connection?.closeIfIdle();
+    });
+    this.settle();
+  }
+
+  private armDeadline(deadlineMs: number | null): void {
+    if (deadlineMs === null) {
+      this.disarm('deadline');
+      return;
+    }
+    this.arm('deadline', Math.max(0, deadlineMs - Date.now()), () => {
+      const s = this.current;
+      if (s.kind !== 'delaying' && s.kind !== 'draining') return;
+      this.say(`drain deadline reached: cutting ${this.connections.size} connections`);
+      this.disarm('delay');
+      this.preDrain.clear();
+      this.enter({
+        kind: 'draining',
+        sinceMs: s.sinceMs,
+        trigger: s.trigger,
+        deadlineMs: s.deadlineMs,
+        listening: false,
+        waitingFor: 0,
+      });
+      this.cutAll('deadline');
+      this.settle();
+    });
+  }
+
+  /** The one place that decides what follows from where the drain stands. */
+  private settle(): void {
+    if (this.summary !== null) return;
+    let s = this.current;
+    // 503/redirect: the listeners close once the connections open at the drain are gone.
+    if (s.kind === 'draining' && s.listening && s.waitingFor === 0) {
+      s = { ...s, listening: false };
+      this.enter(s);
+    }
+    if (this.connections.size > 0) return;
+    if (s.kind === 'stopping' || (s.kind === 'draining' && !s.listening)) this.finish(s);
+  }
+
+  private finish(s: Extract<DrainState, { kind: 'draining' | 'stopping' }>): void {
+    for (const name of this.timers.keys()) this.disarm(name);
+    this.summary = {
+      trigger: s.trigger,
+      durationMs: Date.now() - s.sinceMs,
+      completed: { count: this.completedCount, bytes: this.completedBytes },
+      cut: this.cut,
+      exitStatus: drainExitStatus(this.cut),
+    };
+    this.resolveFinished(this.summary);
+  }
+
+  private enter(next: DrainState): void {
+    this.current = next;
+    for (const observer of this.observers) observer(next);
+  }
+
+  private cutAll(reason: CutReason): void {
+    for (const entry of this.connections) entry.connection?.cut(reason);
+  }
+
+  private arm(name: TimerName, delayMs: number, run: () => void): void {
+    this.disarm(name);
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        run();
+      }, delayMs),
+    );
+  }
+
+  private disarm(name: TimerName): void {
+    const timer = this.timers.get(name);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(name);
+  }
+
+  private recordCut(response: ResponseRecord, reason: CutReason, bytesSent: number): void {
+    const cut: CutDownload = {
+      client: response.client,
+      path: response.request.target === '' ? '-' : response.request.target,
+      bytesSent,
+      bytesDue: response.bytesDue,
+      reason,
+    };
+    this.cut.push(cut);
+    this.say(
+      `cut (${reason}): ${cut.client} ${cut.path} after ${bytesSent} of ${cut.bytesDue} bytes`,
+    );
+  }
+
+  /**
+   * A download counts as completed when its connection closes after delivering it: the client
+   * has the bytes. One cut while its tail was still in the kernel is a cut like any other.
+   */
+  private countDelivery(record: ClosedRecord): void {
+    const { delivery, lastResponse: response } = record;
+    if (delivery === null || response === null || response.bytesDue === 0) return;
+    if (delivery.outcome === 'delivered') {
+      if (response.status >= 200 && response.status < 300) {
+        this.completedCount++;
+        this.completedBytes += response.bytesSent;
+      }
+    } else if (isCutReason(delivery.outcome)) {
+      this.recordCut(response, delivery.outcome, delivery.bytesAcked);
+    }
+  }
+}
