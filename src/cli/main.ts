@@ -75,7 +75,11 @@ const COMMANDS: readonly Command[] = [
 ];
 
 function commandList(): string {
-  const lines = COMMANDS.map((c) => [`ebb ${c.name} ${c.synopsis}`.trimEnd(), c.summary] as const);
+  const lines = [
+    ...COMMANDS.map((c) => [`ebb ${c.name} ${c.synopsis}`.trimEnd(), c.summary] as const),
+    ['ebb COMMAND -h, --help', 'the flags of one command'] as const,
+    ['ebb --version', 'the version'] as const,
+  ];
   const width = Math.max(...lines.map(([usage]) => usage.length));
   return lines.map(([usage, summary]) => `  ${usage.padEnd(width)}  ${summary}`).join('\n');
 }
@@ -85,8 +89,6 @@ function usage(): string {
 
 usage:
 ${commandList()}
-  ebb --version
-  ebb COMMAND --help (or -h)   the flags of one command
 
 signals to a serving ebb:
   SIGINT, SIGQUIT   graceful drain: stop accepting, finish every download, exit
