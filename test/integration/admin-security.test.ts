@@ -33,14 +33,13 @@ interface Ran {
 }
 
 /** Runs a command to its end (at most 20 s) and returns what it printed. */
-async function run(command: readonly string[], stdin = ''): Promise<Ran> {
+async function run(command: readonly string[]): Promise<Ran> {
   const [file = '', ...args] = command;
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin.end(stdin);
   const [code] = (await once(child, 'close')) as [number | null];
   return { code, stdout, stderr };
 }
