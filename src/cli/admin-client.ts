@@ -9,6 +9,7 @@ import { EbbError } from '../errors.js';
 import type { AdminAddress } from '../config/address.js';
 import { checkOwner, untrustedError } from '../lifecycle/trusted-files.js';
 import { printable } from './format.js';
+import { parseServerJson } from './server-data.js';
 
 /** Where the admin listener is, and the token a TCP one wants for POST requests. */
 export interface AdminEndpoint {
@@ -105,19 +106,20 @@ export async function responseError(
   return new EbbError('ADMIN_FAILED', `${method} ${path} failed: ${status} ${body}`);
 }
 
+/** One JSON answer, its strings neutralised and its shape checked by `isExpected`. */
 export async function adminJson<T>(
   endpoint: AdminEndpoint,
   method: string,
   path: string,
+  isExpected: (value: unknown) => value is T,
 ): Promise<T> {
   const response = await adminRequest(endpoint, method, path);
   if ((response.statusCode ?? 500) >= 400) throw await responseError(response, method, path);
-  const body = await readBody(response);
-  try {
-    return JSON.parse(body) as T;
-  } catch {
-    throw new EbbError('ADMIN_FAILED', `${method} ${path}: the answer is not JSON`);
+  const value = parseServerJson(await readBody(response));
+  if (!isExpected(value)) {
+    throw new EbbError('ADMIN_FAILED', `${method} ${path}: the answer is not what ebb sends`);
   }
+  return value;
 }
 
 /** Yields each JSON line of a streamed (NDJSON) response until the server ends it. */
@@ -125,10 +127,10 @@ export async function* readJsonLines(response: IncomingMessage): AsyncGenerator<
   const lines = createInterface({ input: response });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    try {
-      yield JSON.parse(line) as unknown;
-    } catch {
+    const value = parseServerJson(line);
+    if (value === undefined) {
       throw new EbbError('ADMIN_FAILED', 'the admin listener sent a line that is not JSON');
     }
+    yield value;
   }
 }

@@ -1,7 +1,6 @@
 /** `ebb status`: one snapshot of a running server, as a report or as the raw JSON. */
 import { EbbError, EXIT_STATUS } from '../errors.js';
 import { parseCommandLine } from '../config/command-line.js';
-import type { StatusSnapshot } from '../lifecycle/status.js';
 import { adminJson } from './admin-client.js';
 import {
   ADMIN_TARGET_OPTIONS,
@@ -10,6 +9,7 @@ import {
   resolveAdminTarget,
 } from './admin-target.js';
 import { statusReport } from './status-view.js';
+import { isStatusSnapshot } from './server-data.js';
 
 export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin ADDR] [--json] [--limit N]
 
@@ -49,11 +49,8 @@ async function parseStatusArgs(argv: readonly string[]) {
 export async function runStatus(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
   const { admin, options } = await parseStatusArgs(argv);
   const limit = options.limit ?? (options.json ? null : DEFAULT_TABLE_ROWS);
-  const status = await adminJson<StatusSnapshot>(
-    admin,
-    'GET',
-    limit === null ? '/status' : `/status?limit=${limit}`,
-  );
+  const path = limit === null ? '/status' : `/status?limit=${limit}`;
+  const status = await adminJson(admin, 'GET', path, isStatusSnapshot);
   if (options.json) {
     out.write(`${JSON.stringify(status, null, 2)}\n`);
     return EXIT_STATUS.OK;

@@ -2,8 +2,8 @@
  * `ebb stop`: asks a server to drain (or to stop now), then follows it until it has exited.
  * Through the admin listener when there is one (progress and the drain's own exit status);
  * otherwise by signal to the pid in the pid file, once the pid file, its owner and the process's
- * start time show that pid is the ebb that wrote it. Everything the server sends is printed
- * through `printable`: a squatter on the admin path cannot drive the terminal.
+ * start time show that pid is the ebb that wrote it. What the server sends is neutralised and
+ * checked as it is parsed (server-data.ts).
  */
 import { EbbError, EXIT_STATUS } from '../errors.js';
 import { parseDurationMs } from '../config/duration.js';
@@ -19,6 +19,7 @@ import {
   type AdminEndpoint,
 } from './admin-client.js';
 import { formatBytes, formatSeconds, printable } from './format.js';
+import { isDrainSummary, isObject, isStatusSnapshot } from './server-data.js';
 import {
   ADMIN_TARGET_OPTIONS,
   ADMIN_TARGET_USAGE,
@@ -102,10 +103,10 @@ async function stopThroughAdmin(
   const progress = new ProgressLine(out);
   for await (const line of readJsonLines(response)) {
     const event = isObject(line) ? line : {};
-    if (event.event === 'progress' && isProgress(event.status)) progress.show(event.status);
+    if (event.event === 'progress' && isStatusSnapshot(event.status)) progress.show(event.status);
     if (event.event === 'finished') {
       progress.done();
-      if (!isSummary(event.summary)) {
+      if (!isDrainSummary(event.summary)) {
         throw new EbbError('ADMIN_FAILED', 'the server sent a malformed drain summary');
       }
       printSummary(event.summary, out);
@@ -114,28 +115,6 @@ async function stopThroughAdmin(
   }
   progress.done();
   throw new EbbError('ADMIN_FAILED', 'the server went away without reporting how its drain ended');
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
-
-/** The fields `describeProgress` reads: what the server sends is checked before it is used. */
-function isProgress(value: unknown): value is StatusSnapshot {
-  if (!isObject(value) || !isObject(value.counters) || !isObject(value.forecast)) return false;
-  const slowest = value.forecast.slowest;
-  return slowest === null || (isObject(slowest) && typeof slowest.rateBytesPerSec === 'number');
-}
-
-/** The fields `printSummary` reads. */
-function isSummary(value: unknown): value is DrainSummary {
-  return (
-    isObject(value) &&
-    typeof value.durationMs === 'number' &&
-    isObject(value.completed) &&
-    typeof value.completed.bytes === 'number' &&
-    Array.isArray(value.cut) &&
-    value.cut.every(isObject)
-  );
 }
 
 /** The drain's exit status as the server reported it: only a status ebb serve can exit with. */
@@ -207,7 +186,7 @@ class ProgressLine {
   constructor(private readonly out: NodeJS.WriteStream) {}
 
   show(status: StatusSnapshot): void {
-    const text = printable(describeProgress(status));
+    const text = describeProgress(status);
     if (this.out.isTTY) this.out.write(`\r\x1b[K${text}`);
     else if (Date.now() - this.lastPlainMs >= 5000) {
       this.lastPlainMs = Date.now();
@@ -232,7 +211,6 @@ export function describeProgress(status: StatusSnapshot): string {
 
 function printSummary(summary: DrainSummary, out: NodeJS.WriteStream): void {
   const { seconds, counts, cutLines } = renderDrainSummary(summary);
-  const line = (text: string): boolean => out.write(`${printable(text)}\n`);
-  line(`ebb exited after ${seconds} s: ${counts}`);
-  for (const cut of cutLines) line(`  ${cut}`);
+  out.write(`ebb exited after ${seconds} s: ${counts}\n`);
+  for (const line of cutLines) out.write(`  ${line}\n`);
 }

@@ -17,7 +17,7 @@ import {
   resolveAdminTarget,
 } from './admin-target.js';
 import { readServerEvents } from './server-events.js';
-import { printable } from './format.js';
+import { isDrainSummary, isObject, isStatusSnapshot, parseServerJson } from './server-data.js';
 import { renderTopScreen, type TopView } from './top-screen.js';
 import type { RowOrder } from './status-view.js';
 
@@ -104,7 +104,7 @@ export async function runTop(argv: readonly string[], terminal: Terminal): Promi
     input.pause();
     output.write(LEAVE);
   }
-  if (ending.kind === 'gone') output.write(`ebb top: ${printable(describeGone(ending.summary))}\n`);
+  if (ending.kind === 'gone') output.write(`ebb top: ${describeGone(ending.summary)}\n`);
   return EXIT_STATUS.OK;
 }
 
@@ -116,8 +116,16 @@ async function follow(
   let summary: DrainSummary | null = null;
   try {
     for await (const event of readServerEvents(response)) {
-      if (event.event === 'status') onStatus(JSON.parse(event.data) as FeedStatus);
-      if (event.event === 'finished') summary = JSON.parse(event.data) as DrainSummary;
+      const data = parseServerJson(event.data);
+      if (event.event === 'status' && isObject(data) && isStatusSnapshot(data.status)) {
+        const point = data.throughput;
+        const throughput =
+          isObject(point) && typeof point.bytesPerSec === 'number' && typeof point.atMs === 'number'
+            ? { atMs: point.atMs, bytesPerSec: point.bytesPerSec }
+            : null;
+        onStatus({ status: data.status, throughput });
+      }
+      if (event.event === 'finished' && isDrainSummary(data)) summary = data;
     }
   } catch {
     // a reset stream is a server gone like any other

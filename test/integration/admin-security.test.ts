@@ -383,6 +383,24 @@ test('ebb stop neutralises control characters in everything the admin API sends'
   assert.doesNotMatch(failed.stdout + failed.stderr, /[\x00-\x09\x0b-\x1f\x7f]/);
 });
 
+test('ebb status and stop against a stray listener that answers nonsense: one clear line, exit 1', async () => {
+  const stray = createServer((request, response) => {
+    if (request.url?.startsWith('/status') === true) response.end('{"x":1,"y":"\x1b[2J"}');
+    else response.end('{"event":"finished","summary":{"cut":"all"}}\n');
+  });
+  stray.listen(0, '127.0.0.1');
+  await once(stray, 'listening');
+  after(() => stray.close());
+  const address = stray.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  for (const command of [['status'], ['stop', '--admin-token-file', '/dev/null']]) {
+    const ran = await ebb(...command, '--admin', `127.0.0.1:${port}`);
+    assert.equal(ran.code, 1, ran.stderr);
+    assert.match(ran.stderr, /^ebb: .*(not what ebb sends|malformed drain summary)/);
+    assert.doesNotMatch(ran.stderr, /unexpected failure|^\s+at /m);
+  }
+});
+
 // ---- 12.13: a stale pid is never signalled ---------------------------------------------------------
 
 test('a live `sh -c … ebb serve` named by a pid file is never signalled (no start time, or another one)', async () => {
