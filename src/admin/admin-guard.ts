@@ -1,6 +1,6 @@
 /**
  * Who may use the admin listener: one pure decision per request, before any route runs.
- * - Every request: `Host` must name the listener itself (`localhost`, a loopback address, or the
+ * - Every request: `Host`, when present, must name the listener itself (`localhost`, a loopback address, or the
  *   address it is bound to; any port, as `ssh -L` changes it). A DNS-rebinding page's requests
  *   carry its own host name, so it can read nothing.
  * - A state-changing request (any method but GET and HEAD): an `Origin`, when present, must be
@@ -69,7 +69,8 @@ function hasToken(authorization: string | undefined, token: string): boolean {
 }
 
 export function decideAdminRequest(head: AdminRequestHead, policy: AdminPolicy): AdminVerdict {
-  if (head.host === undefined || !isOwnHost(head.host, policy.boundHost)) {
+  // No Host at all is an HTTP/1.0 probe (HAProxy's default httpchk), never a browser.
+  if (head.host !== undefined && !isOwnHost(head.host, policy.boundHost)) {
     return refuse(403, 'Host does not name this admin listener');
   }
   if (head.method === 'GET' || head.method === 'HEAD') return allowed;

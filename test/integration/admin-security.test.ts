@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { access, chmod, lstat, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EBB_BIN, LineFollower, startEbb, stopAll } from '../helpers/ebb-process.js';
@@ -144,6 +145,12 @@ test('every admin request: Host must name the listener (DNS rebinding), any port
       assert.equal(answer.status, status, `${host} ${path}`);
     }
   }
+  // HAProxy's default check: HTTP/1.0, no Host at all. Not a browser: it passes.
+  const probe = connect(adminPort, '127.0.0.1');
+  probe.end('GET /ready HTTP/1.0\r\n\r\n');
+  let answer = '';
+  for await (const chunk of probe) answer += String(chunk);
+  assert.match(answer, /^HTTP\/1\.1 200 /);
   const rebound = await adminFetch(adminPort, 'POST', '/stop', {
     headers: { Host: 'evil.example' },
   });

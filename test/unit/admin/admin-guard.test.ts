@@ -25,7 +25,8 @@ const head = (fields: Partial<AdminRequestHead>): AdminRequestHead => ({
 const CASES: ReadonlyArray<readonly [string, AdminPolicy, Partial<AdminRequestHead>, number]> = [
   ['a plain GET', TCP, {}, 200],
   ['HEAD', TCP, { method: 'HEAD' }, 200],
-  ['GET without Host', TCP, { host: undefined }, 403],
+  ['GET without Host (an HTTP/1.0 probe)', TCP, { host: undefined }, 200],
+  ['POST without Host still needs the token', TCP, { method: 'POST', host: undefined }, 401],
   ['GET with a rebinding host name', TCP, { host: 'evil.example:9000' }, 403],
   ['GET with a name ending like an address', TCP, { host: '127.0.0.1.nip.io' }, 403],
   ['GET through ssh -L (another port)', TCP, { host: 'localhost:8081' }, 200],
