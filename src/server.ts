@@ -3,22 +3,21 @@
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
 import { realpath, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
-import { HttpConnection, LINGER_MS, type ConnectionOptions } from './http/connection.js';
+import { LINGER_MS } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
-import type { RequestHandler } from './http/types.js';
 import { createStaticHandler } from './serve/handler.js';
 import { openAccessLog, type AccessLog } from './log/access-log.js';
 import { accessLogSink } from './access-log-sink.js';
 import { Registry } from './lifecycle/registry.js';
 import { bindListeners } from './lifecycle/listeners.js';
 import { Drain } from './lifecycle/drain.js';
+import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
 import type { ResponseSink } from './lifecycle/response-record.js';
-import { admitsNormally, isListening, lifecycleView } from './lifecycle/state.js';
+import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
@@ -42,16 +41,7 @@ async function resolveRoot(root: string): Promise<string> {
   throw new EbbError('ROOT_MISSING', `document root ${root} is not a directory`);
 }
 
-/** What new connections are built with, from one config: a reload would build these again. */
-interface ConnectionParts {
-  readonly handler: RequestHandler;
-  /** For arrivals during a drain whose policy keeps listening (503/redirect); null: refuse. */
-  readonly newcomerHandler: RequestHandler | null;
-  readonly options: ConnectionOptions;
-  /** Where each response's record goes, in this order. */
-  readonly sinks: readonly ResponseSink[];
-}
-
+/** What new connections are built with, from one config: a reload would call this again. */
 function buildConnectionParts(
   config: ServeConfig,
   root: string,
@@ -69,18 +59,6 @@ function buildConnectionParts(
       limits: DEFAULT_HEAD_LIMITS,
     },
     sinks,
-  };
-}
-
-/** Each accepted socket: into the registry, then an HTTP connection with the right handler. */
-function acceptor(registry: Registry, drain: Drain, parts: ConnectionParts) {
-  return (socket: Socket): void => {
-    const entry = registry.add(socket, parts.sinks);
-    const normal = admitsNormally(drain.state);
-    const handler = normal ? parts.handler : (parts.newcomerHandler ?? parts.handler);
-    entry.connection = new HttpConnection(socket, handler, entry, parts.options);
-    // Arrived during a drain: one answer (the file, or the 503/redirect), then closed.
-    if (!normal) entry.connection.requestClose();
   };
 }
 

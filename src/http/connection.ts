@@ -118,8 +118,9 @@ export class HttpConnection implements DrainableConnection {
     private readonly options: ConnectionOptions,
   ) {
     socket.setNoDelay(true);
+    // A fresh connection is idle, limited by the header timeout (the registry counts it idle).
     this.phase = { kind: 'idle', timeoutMs: options.headerTimeoutMs };
-    socket.setTimeout(options.headerTimeoutMs);
+    this.applyLimit();
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('timeout', this.onLimit);
@@ -322,11 +323,16 @@ export class HttpConnection implements DrainableConnection {
   private enter(next: Phase): void {
     const kindChanged = next.kind !== this.phase.kind;
     this.phase = next;
+    this.applyLimit();
+    if (kindChanged) this.observer.onPhase(next.kind);
+  }
+
+  /** The one place a socket timeout or phase timer is set: the current phase's limit. */
+  private applyLimit(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const limit = limitOf(next, this.options);
+    const limit = limitOf(this.phase, this.options);
     this.socket.setTimeout(limit !== null && 'idleMs' in limit ? limit.idleMs : 0);
     if (limit !== null && 'afterMs' in limit) this.timer = setTimeout(this.onLimit, limit.afterMs);
-    if (kindChanged) this.observer.onPhase(next.kind);
   }
 }

@@ -57,7 +57,11 @@ export class ProgressSampler {
   private always = false;
   private stopped = true;
 
-  constructor(private readonly registry: SampledConnections) {}
+  constructor(
+    private readonly registry: SampledConnections,
+    /** Unacknowledged bytes per socket key (tests give a table instead of /proc). */
+    private readonly readQueues: () => Promise<Map<string, number>> = readSendQueues,
+  ) {}
 
   /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
   demand(): void {
@@ -107,7 +111,7 @@ export class ProgressSampler {
     const startedMs = Date.now();
     this.lastSampleMs = startedMs;
     try {
-      const queues = await readSendQueues();
+      const queues = await this.readQueues();
       const nowMs = Date.now();
       for (const entry of this.registry) {
         if (entry.phase === 'responding' || entry.phase === 'delivering') {

@@ -1,0 +1,136 @@
+/**
+ * The sampler turns the kernel's unacknowledged bytes into acknowledged progress and tells a
+ * delivering connection when everything (its FIN included) is acknowledged — which lets it
+ * linger and close instead of waiting out the write-idle timeout. It samples only when wanted.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConnectionPhase } from '../../../src/http/types.js';
+import {
+  ProgressSampler,
+  type DeliveryTarget,
+  type SampledConnections,
+  type SampledEntry,
+} from '../../../src/progress/progress-sampler.js';
+
+class Target implements DeliveryTarget {
+  progress = 0;
+  allAcknowledged = 0;
+  constructor(
+    readonly socketBytesInKernel: number,
+    readonly bodyStartSocketBytes: number,
+  ) {}
+  noteDeliveryProgress(): void {
+    this.progress++;
+  }
+  noteAllAcknowledged(): void {
+    this.allAcknowledged++;
+  }
+}
+
+function entryOf(key: string, phase: ConnectionPhase, target: Target, bytesSent: number) {
+  const entry: SampledEntry & { connection: Target } = {
+    tcpKey: key,
+    phase,
+    connection: target,
+    requestStartMs: Date.now() - 2000,
+    bytesSent,
+    bytesAcked: 0,
+    rateBytesPerSec: 0,
+    lastSampleMs: Date.now() - 1000,
+  };
+  return entry;
+}
+
+function registryOf(entries: SampledEntry[]): SampledConnections {
+  const counts: Record<ConnectionPhase, number> = {
+    reading: 0,
+    idle: 0,
+    responding: 0,
+    delivering: 0,
+    closed: 0,
+  };
+  for (const e of entries) counts[e.phase]++;
+  return { phaseCounts: counts, [Symbol.iterator]: () => entries.values() };
+}
+
+// Head of 100 bytes, then a 1000-byte body all in the kernel.
+const CASES: ReadonlyArray<{
+  readonly name: string;
+  readonly phase: ConnectionPhase;
+  readonly txQueue: number | undefined;
+  readonly acked: number;
+  readonly allAcknowledged: boolean;
+}> = [
+  {
+    name: 'responding, 600 unacknowledged',
+    phase: 'responding',
+    txQueue: 600,
+    acked: 400,
+    allAcknowledged: false,
+  },
+  {
+    name: 'responding, all acknowledged',
+    phase: 'responding',
+    txQueue: 0,
+    acked: 1000,
+    allAcknowledged: false,
+  },
+  {
+    name: 'delivering, body and FIN unacknowledged',
+    phase: 'delivering',
+    txQueue: 301,
+    acked: 700,
+    allAcknowledged: false,
+  },
+  {
+    name: 'delivering, only the FIN left',
+    phase: 'delivering',
+    txQueue: 1,
+    acked: 1000,
+    allAcknowledged: true,
+  },
+  {
+    name: 'delivering, FIN acknowledged',
+    phase: 'delivering',
+    txQueue: 0,
+    acked: 1000,
+    allAcknowledged: true,
+  },
+  {
+    name: 'delivering, socket not in /proc',
+    phase: 'delivering',
+    txQueue: undefined,
+    acked: 1000,
+    allAcknowledged: false,
+  },
+];
+
+for (const c of CASES) {
+  test(`sample: ${c.name}`, async () => {
+    const target = new Target(1100, 100);
+    const entry = entryOf('K', c.phase, target, 1000);
+    const queues = new Map<string, number>(c.txQueue === undefined ? [] : [['K', c.txQueue]]);
+    const sampler = new ProgressSampler(registryOf([entry]), () => Promise.resolve(queues));
+    sampler.sampleAlways();
+    await sampler.sample();
+    assert.equal(entry.bytesAcked, c.acked);
+    assert.equal(target.allAcknowledged, c.allAcknowledged ? 1 : 0);
+    assert.equal(target.progress, c.acked > 0 ? 1 : 0);
+    assert.ok(entry.rateBytesPerSec > 0 || c.acked === 0);
+  });
+}
+
+test('no sample while nobody wants one: responding only, no drain, no demand', async () => {
+  let reads = 0;
+  const entry = entryOf('K', 'responding', new Target(1100, 100), 1000);
+  const sampler = new ProgressSampler(registryOf([entry]), () => {
+    reads++;
+    return Promise.resolve(new Map([['K', 0]]));
+  });
+  await sampler.sample();
+  assert.equal(reads, 0);
+  sampler.demand(); // a /status request or an events viewer
+  await sampler.sample();
+  assert.equal(reads, 1);
+});
