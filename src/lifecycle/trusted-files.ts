@@ -43,7 +43,15 @@ export async function checkFolderIsSafe(
   code: 'PID_FILE_FAILED' | 'ADMIN_FAILED',
 ): Promise<void> {
   const folder = dirname(path);
-  const reason = unsafeFolderReason(await stat(folder), currentUid());
+  let stats: Stats;
+  try {
+    stats = await stat(folder);
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : String(error);
+    throw new EbbError(code, `cannot write ${path}: ${folder}: ${why}`, { cause: error });
+  }
+  const reason = unsafeFolderReason(stats, currentUid());
   if (reason !== null) throw new EbbError(code, `refusing to write ${path}: ${folder}: ${reason}`);
 }
 

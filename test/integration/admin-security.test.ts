@@ -253,6 +253,20 @@ test('ebb stop/status --pid-file find a TCP admin listener and its token (issue 
   assert.deepEqual((await readdir(dir)).sort(), [], 'pid, instance and token files removed');
 });
 
+test('an admin socket or token file in a missing folder: one clear line, exit 1, no stack', async () => {
+  for (const flags of [
+    ['--admin', 'unix:/nonexistent-ebb/ebb.sock'],
+    ['--admin', '127.0.0.1:0', '--admin-token-file', '/nonexistent-ebb/token'],
+  ]) {
+    const refused = await ebb('serve', ...base, ...flags, root.path);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^ebb: cannot write \/nonexistent-ebb\/\S+: \/nonexistent-ebb: no such folder\n$/,
+    );
+  }
+});
+
 // ---- 12.11: the pid file's temporary file --------------------------------------------------------
 
 test('a symlink planted at the old temp name (PIDFILE.PID.tmp) is not written through', async () => {
