@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   ADMIN_FAILED: 'the admin listener failed the request',
   PERMISSION_DENIED: 'not allowed to signal the server, or the admin listener refused (token)',
   FILE_UNTRUSTED: 'a pid file, admin socket or token file is owned by another user',
+  SOCKET_ACTIVATION_INVALID: 'listeners handed over by systemd (LISTEN_FDS) cannot be used',
+  ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
+  ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
+  PRIVILEGE_DROP_FAILED: 'switching to the --user/--group account failed after binding',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -55,6 +59,9 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'USAGE':
     case 'CONFIG_INVALID':
     case 'CONFIG_UNREADABLE':
+    case 'SOCKET_ACTIVATION_INVALID':
+    case 'ACCOUNT_UNKNOWN':
+    case 'ROOT_REFUSED':
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;
@@ -67,6 +74,7 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'PID_FILE_LIVE':
     case 'PID_FILE_FAILED':
     case 'ADMIN_FAILED':
+    case 'PRIVILEGE_DROP_FAILED':
       return EXIT_STATUS.FAILED;
   }
 }

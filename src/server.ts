@@ -24,6 +24,10 @@ import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
+import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
+import { createNotifier } from './systemd/notify.js';
+import { createSupervisor } from './systemd/supervisor.js';
+import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -78,12 +82,19 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
+  const account = await accountToRunAs(config, say);
+  const activation = takeSocketActivation();
   const log = await openAccessLog(config.accessLog);
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
   const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
   const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
-  const listeners = await bindListeners(config.listen, acceptor(registry, drain, parts));
+  const accept = acceptor(registry, drain, parts);
+  const listeners =
+    activation.publicFds.length > 0
+      ? await adoptListeners(activation.publicFds, accept) // systemd (issue 10)
+      : await bindListeners(config.listen, accept);
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
@@ -98,13 +109,18 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     startedAtMs: Date.now(),
     version: options.version,
   });
+  // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
+  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  drain.observe((state) => {
+    if (state.kind !== 'serving') supervisor.drainBegan();
+  });
 
   let admin: AdminServer | null = null;
+  const adminAt =
+    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (config.admin !== null) {
-      admin = await startAdminServer(config.admin, views.routes, {
-        tokenFile: config.adminTokenFile,
-      });
+    if (adminAt !== null) {
+      admin = await startAdminServer(adminAt, views.routes, { tokenFile: config.adminTokenFile });
     }
     if (config.pidFile !== null) {
       await claimPidFile(config.pidFile, {
@@ -112,9 +128,12 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
         tokenFile: admin?.tokenFile ?? null,
       });
     }
+    if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
     await admin?.close();
+    // systemd (issue 10): a failed switch to --user comes after the pid file was written.
+    if (config.pidFile !== null) await releasePidFile(config.pidFile);
     throw error;
   }
   sampler.start();
@@ -125,14 +144,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
       `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
     );
   }
+  if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
+  if (account !== null) say(`running as ${account.user}:${account.group}`);
   say(`serving ${root} (pid ${process.pid})`);
+  supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
+  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary)]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

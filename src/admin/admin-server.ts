@@ -55,14 +55,18 @@ function isSocketLive(path: string): Promise<boolean> {
   });
 }
 
+/** Where the admin listener listens: as configured, or a descriptor systemd handed over. */
+export type AdminBinding = AdminAddress | { readonly kind: 'fd'; readonly fd: number };
+
 export async function startAdminServer(
-  address: AdminAddress,
+  address: AdminBinding,
   routes: readonly AdminRoute[],
   options: AdminOptions,
 ): Promise<AdminServer> {
-  // The token exists before the port does: no request is ever served without the check.
-  const token = address.kind === 'tcp' ? await writeToken(options.tokenFile) : null;
-  const policy: AdminPolicy = {
+  // The token exists before the port does: no request is ever served without the check. A
+  // descriptor from systemd may be TCP or a socket: it gets one too until we know which.
+  let token = address.kind === 'unix' ? null : await writeToken(options.tokenFile);
+  let policy: AdminPolicy = {
     boundHost: address.kind === 'tcp' ? address.host : null,
     token: token?.token ?? null,
   };
@@ -98,7 +102,13 @@ export async function startAdminServer(
 
   let where: string;
   try {
-    where = await bind(server, address);
+    const bound = await bind(server, address);
+    where = bound.where;
+    const surplus = bound.tcpHost === null ? token : null;
+    // A Unix socket from systemd: its permissions are the check, as for our own.
+    if (surplus !== null) token = null;
+    policy = { boundHost: bound.tcpHost, token: token?.token ?? null };
+    if (surplus !== null) await removeToken(surplus);
   } catch (error) {
     if (token !== null) await removeToken(token);
     throw error;
@@ -145,19 +155,33 @@ function listen(server: Server, where: string, start: () => void): Promise<void>
   });
 }
 
-/** Binds the listener; returns its address as the CLI reads it (`unix:PATH`, `HOST:PORT`). */
-async function bind(server: Server, address: AdminAddress): Promise<string> {
+interface Bound {
+  /** `unix:PATH` or `HOST:PORT` (IPv6 bracketed), as the CLI reads it back. */
+  readonly where: string;
+  /** The address a TCP listener is bound to; null for a Unix socket. */
+  readonly tcpHost: string | null;
+}
+
+/** Binds the listener (or takes systemd's descriptor) and says what it turned out to be. */
+async function bind(server: Server, address: AdminBinding): Promise<Bound> {
   if (address.kind === 'unix') {
     await listenOnSocket(server, address.path);
-    return `unix:${address.path}`;
+    return { where: `unix:${address.path}`, tcpHost: null };
   }
-  await listen(server, `${address.host}:${address.port}`, () =>
-    server.listen({ host: address.host, port: address.port }),
-  );
+  if (address.kind === 'fd') {
+    // Socket activation (issue 10): systemd made the socket; its mode and path are the unit's.
+    await listen(server, `fd ${address.fd} from systemd`, () => server.listen({ fd: address.fd }));
+  } else {
+    await listen(server, `${address.host}:${address.port}`, () =>
+      server.listen({ host: address.host, port: address.port }),
+    );
+  }
   const bound = server.address();
-  const host = typeof bound === 'object' && bound !== null ? bound.address : address.host;
-  const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  if (typeof bound === 'string') return { where: `unix:${bound}`, tcpHost: null };
+  if (bound === null)
+    return { where: `fd ${address.kind === 'fd' ? address.fd : ''}`, tcpHost: null };
+  const { address: host, port } = bound;
+  return { where: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, tcpHost: host };
 }
 
 /**

@@ -31,6 +31,32 @@ export interface ServerMetrics {
   readonly sink: ResponseSink;
 }
 
+/**
+ * The method label: a known method as sent, anything else `other`. Any token is a method on the
+ * wire (answered 405), so labelling by the raw token would add a label set per distinct token,
+ * forever: one client could grow the heap until the process dies.
+ */
+export const METHOD_LABELS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+] as const;
+
+export function methodLabel(method: string): string {
+  return (METHOD_LABELS as readonly string[]).includes(method) ? method : 'other';
+}
+
+/** Status codes are what ebb sends, a small set; anything outside 100–599 is a bug: `other`. */
+export function codeLabel(status: number): string {
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
+}
+
 /** 0 serving, 1 draining, 2 stopping. */
 export function drainStateValue(state: LifecycleState): number {
   switch (state.kind) {
@@ -130,7 +156,7 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
 
   const sink: ResponseSink = {
     responseWritten(record) {
-      requests.inc({ code: String(record.status), method: record.request.method });
+      requests.inc({ code: codeLabel(record.status), method: methodLabel(record.request.method) });
       if (isCutReason(record.written)) cuts.inc({ reason: record.written });
     },
     // A response handed whole to the kernel can still be cut while the client reads its tail.

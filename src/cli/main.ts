@@ -12,6 +12,7 @@ import { runServer } from '../server.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
+import { CHECK_USAGE, runCheck } from './check-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -50,6 +51,13 @@ const COMMANDS: readonly Command[] = [
     usage: () => `usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}`,
     run: async (argv) =>
       runServer(await loadServeConfig(argv, process.cwd()), { version: VERSION, say }),
+  },
+  {
+    name: 'check',
+    synopsis: '[ROOT] [flags]',
+    summary: 'check a configuration without serving (nginx -t)',
+    usage: () => CHECK_USAGE,
+    run: (argv) => runCheck(argv, process.stdout, process.stderr),
   },
   {
     name: 'stop',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SETTING_NAMES, SETTINGS, type FieldOf, type SettingName } from './settings.js';
 import {
   checkAccessLog,
+  checkAccountName,
   checkAdmin,
   checkBoolean,
   checkDrainNew,
@@ -70,6 +71,9 @@ function settingsShape(source: Source) {
     admin: setting(checkAdmin(baseDir)),
     'admin-allow-remote': setting(checkBoolean),
     'admin-token-file': setting(checkPath(baseDir)).nullable(),
+    user: setting(checkAccountName).nullable(),
+    group: setting(checkAccountName).nullable(),
+    'allow-root': setting(checkBoolean),
   } satisfies Record<SettingName, z.ZodTypeAny>;
 }
 

@@ -10,7 +10,8 @@
  */
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
-import { parseRequestHead, type HeadLimits } from './parse-request.js';
+import { HeadReader } from './head-reader.js';
+import type { HeadLimits } from './parse-request.js';
 import { BodySender, bodyLength, type BodyEnd } from './send-body.js';
 import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
@@ -103,7 +104,7 @@ export class HttpConnection implements DrainableConnection {
   private phase: Phase;
   private timer: NodeJS.Timeout | null = null;
   /** Bytes received and not yet parsed (pipelined requests wait here). */
-  private pending: Buffer | null = null;
+  private readonly heads = new HeadReader();
   /** A drain asked that no further request be started. */
   private closeRequested = false;
   /** The client has half-closed its side. */
@@ -169,27 +170,25 @@ export class HttpConnection implements DrainableConnection {
   private readonly onData = (chunk: Buffer): void => {
     const kind = this.phase.kind;
     if (kind === 'delivering' || kind === 'closed') return;
-    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.heads.append(chunk, this.options.limits);
     if (kind === 'responding') {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
-      if (this.pending.length > this.options.limits.maxHeadBytes) this.socket.pause();
+      if (this.heads.bufferedBytes > this.options.limits.maxHeadBytes) this.socket.pause();
       return;
     }
     this.parseNext();
   };
 
   private parseNext(): void {
-    if (this.pending === null || this.pending.length === 0) return;
+    if (this.heads.bufferedBytes === 0) return;
     if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
-    const parsed = parseRequestHead(this.pending, this.options.limits);
+    const parsed = this.heads.next(this.options.limits);
     if (parsed.kind === 'incomplete') return;
     if (parsed.kind === 'invalid') {
-      this.pending = null;
+      this.heads.clear();
       this.replyError(parsed.status);
       return;
     }
-    this.pending =
-      parsed.headBytes < this.pending.length ? this.pending.subarray(parsed.headBytes) : null;
     // Content we do not read would be taken for the next request: answer, then close.
     this.startReply(parsed.request, parsed.wantsClose || parsed.hasContent);
   }
@@ -253,7 +252,7 @@ export class HttpConnection implements DrainableConnection {
    * client still sends is read and discarded, so that the final close does not reset it.
    */
   private deliver(lingering: boolean): void {
-    this.pending = null;
+    this.heads.clear();
     this.enter({ kind: 'delivering', lingering });
     this.socket.end();
     this.socket.resume();
@@ -273,7 +272,7 @@ export class HttpConnection implements DrainableConnection {
         this.end('complete');
         return;
       case 'reading':
-        this.pending = null;
+        this.heads.clear();
         this.replyError(408);
         return;
       case 'responding':
@@ -315,7 +314,7 @@ export class HttpConnection implements DrainableConnection {
       was.sender.stop();
       this.observer.onResponseWritten(reason);
     }
-    this.pending = null;
+    this.heads.clear();
     this.socket.destroy();
   }
 

@@ -70,7 +70,7 @@ async function readText(path: string): Promise<string> {
 /**
  * Which server a pid file names, checked as `ebb stop` must before it signals: the pid file and
  * the instance file owned by us or root, the process alive, started when the instance file says,
- * and running as the pid file's owner.
+ * and running as the pid file's owner (as any user, if root wrote it: ebb --user).
  */
 export async function lookUpServer(pidFile: string): Promise<ServerLookup> {
   const pidTrust = await checkOwner(pidFile);
@@ -99,7 +99,8 @@ export async function lookUpServer(pidFile: string): Promise<ServerLookup> {
   if (running.startTicks !== instance.startTicks) {
     return { kind: 'stale', pid, why: `pid ${pid} is another process than the ebb that wrote it` };
   }
-  if (running.uid !== pidTrust.stats.uid) {
+  // A root-owned pid file vouches for any uid: ebb --user writes it as root, then drops to the user.
+  if (running.uid !== pidTrust.stats.uid && pidTrust.stats.uid !== 0) {
     return {
       kind: 'stale',
       pid,

@@ -12,6 +12,7 @@ import type { Outcome } from './outcome.js';
 import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
+import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
 import {
   fdVersion,
@@ -62,14 +63,15 @@ async function respond(
   const resolved = resolvePath(target.rawPath, options.dotfiles);
   if (resolved.kind !== 'path') return reply(resolved);
   const conditions = readFileConditions(request);
-  const fileName = resolved.segments.at(-1) ?? '';
-  const cacheKey = resolved.segments.join('/');
+  // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
+  const fileName = resolved.segments.at(-1)?.toString('latin1') ?? '';
+  const cacheKey = keyOf(resolved.segments);
   const nowMs = Date.now();
   const cached = cache.get(cacheKey, nowMs);
   if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
     return sendFile(cached.version, fileName, conditions, options.cacheControl);
   }
-  let fsPath: string;
+  let fsPath: Buffer;
   if (cached !== undefined) fsPath = cached.fsPath;
   else {
     const located = await locatePath(options, resolved.segments);
@@ -101,7 +103,7 @@ async function respond(
 async function rememberFile(
   cache: FileCache,
   key: string,
-  fsPath: string,
+  fsPath: Buffer,
   opened: OpenedFile,
   nowMs: number,
 ): Promise<FileVersion> {

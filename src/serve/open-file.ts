@@ -21,7 +21,10 @@ export type Opened =
 
 export type OpenedFile = Extract<Opened, { readonly kind: 'file' }>;
 
-export type OpenFile = (fsPath: string, options: { readonly noFollow: boolean }) => Promise<Opened>;
+export type OpenFile = (
+  fsPath: string | Buffer,
+  options: { readonly noFollow: boolean },
+) => Promise<Opened>;
 
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);

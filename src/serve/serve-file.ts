@@ -13,6 +13,9 @@ import { replyFor } from './replies.js';
 import { selectRanges } from './select-ranges.js';
 import { validatorsFor, type Validators } from './validators.js';
 
+/** Files up to this size are sent whole when a Range asks for too many pieces of them. */
+export const EXCESSIVE_RANGES_FULL_BODY_MAX_BYTES = 64 * 1024;
+
 export interface FileConditions extends Conditionals {
   readonly ifRange: string | undefined;
   readonly range: string | undefined;
@@ -93,6 +96,12 @@ export function decideFileOutcome(
       return { kind: 'file', file };
     case 'unsatisfiable':
       return { kind: 'range-not-satisfiable', sizeBytes };
+    case 'excessive':
+      // Too many ranges to answer: a small file whole costs less than refusing (and satisfies
+      // any client); a large one is refused rather than sent whole for a few bytes asked.
+      return sizeBytes <= EXCESSIVE_RANGES_FULL_BODY_MAX_BYTES
+        ? { kind: 'file', file }
+        : { kind: 'range-not-satisfiable', sizeBytes };
     case 'ranges': {
       const { ranges } = selection;
       if (ranges.length === 1) return { kind: 'partial', file, range: ranges[0], rangeHeader };

@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { access, chmod, lstat, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EBB_BIN, LineFollower, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { asTestUser, EBB_BIN, LineFollower, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { adminFetch, adminPortOf, adminTokenFileOf } from '../helpers/admin.js';
 import { startWithAdmin } from '../helpers/live-server.js';
@@ -45,7 +45,7 @@ async function run(command: readonly string[]): Promise<Ran> {
   return { code, stdout, stderr };
 }
 
-const ebb = (...args: string[]): Promise<Ran> => run([EBB_BIN, ...args]);
+const ebb = (...args: string[]): Promise<Ran> => run([EBB_BIN, ...asTestUser(args)]);
 const ebbAsNobody = (...args: string[]): Promise<Ran> => run([...AS_NOBODY, EBB_BIN, ...args]);
 
 /** A long-lived process in its own group, killed (group and all) after the test. */
@@ -278,7 +278,7 @@ test('a symlink planted at the old temp name (PIDFILE.PID.tmp) is not written th
   const wrapper = 'read go; exec "$0" "$@"';
   const child = spawn(
     'sh',
-    ['-c', wrapper, EBB_BIN, 'serve', ...base, '--pid-file', pidFile, root.path],
+    ['-c', wrapper, EBB_BIN, ...asTestUser(['serve', ...base, '--pid-file', pidFile, root.path])],
     {
       stdio: ['pipe', 'ignore', 'pipe'],
     },
@@ -500,11 +500,7 @@ test('the admin socket is bound inside a private folder and renamed into place a
       'umask 000; exec strace -f -qq -e trace=bind,rename,renameat,renameat2 -o "$0" "$@"',
       trace,
       EBB_BIN,
-      'serve',
-      ...base,
-      '--admin',
-      `unix:${socket}`,
-      root.path,
+      ...asTestUser(['serve', ...base, '--admin', `unix:${socket}`, root.path]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -538,4 +534,24 @@ test('the admin socket is bound inside a private folder and renamed into place a
   // strace follows ebb to its end: SIGINT to ebb itself, and strace exits with it.
   process.kill(pid, 'SIGINT');
   await once(traced, 'exit');
+});
+
+test('ebb serve --user: the root-owned pid file vouches for the dropped uid; root ebb stop signals it', async () => {
+  const dir = await readableDir();
+  const pidFile = join(dir, 'ebb.pid');
+  const server = await startEbb([
+    ...base,
+    '--user',
+    'nobody',
+    '--admin',
+    'off',
+    '--pid-file',
+    pidFile,
+    root.path,
+  ]);
+  assert.equal((await readProcessIdentity(server.pid))?.uid, 65534);
+  const stop = await ebb('stop', '--pid-file', pidFile);
+  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+  assert.match(stop.stdout, new RegExp(`sent SIGINT to ebb \\(pid ${server.pid}\\)`));
+  assert.equal((await server.exited).code, 0);
 });

@@ -53,6 +53,9 @@ void test('no flags and no file give every default', async () => {
     admin: null,
     adminAllowRemote: false,
     adminTokenFile: null,
+    user: null,
+    group: null,
+    allowRoot: false,
   };
   assert.deepEqual(await loadServeConfig([], CWD), expected);
 });

@@ -160,15 +160,18 @@ void describe('static handler: files', () => {
     assert.equal(got.reply.fd, undefined);
   });
 
-  void it('ignores a malformed range and more than 32 ranges', async () => {
-    for (const range of [
-      'bytes=9-1',
-      'bytes=' + Array.from({ length: 33 }, (_, i) => `${i * 3}-${i * 3}`).join(','),
-    ]) {
-      const got = await call(handler, '/big.bin', [['range', range]]);
-      assert.equal(got.reply.status, 200);
-      assert.ok(got.body.equals(BIG));
-    }
+  void it('ignores a malformed range', async () => {
+    const got = await call(handler, '/big.bin', [['range', 'bytes=9-1']]);
+    assert.equal(got.reply.status, 200);
+    assert.ok(got.body.equals(BIG));
+  });
+
+  void it('refuses more than 32 ranges with 416 (a file over 64 KiB is not sent whole)', async () => {
+    const range = 'bytes=' + Array.from({ length: 33 }, (_, i) => `${i * 3}-${i * 3}`).join(',');
+    const got = await call(handler, '/big.bin', [['range', range]]);
+    assert.equal(got.reply.status, 416);
+    assert.equal(got.header('Content-Range'), `bytes */${BIG.length}`);
+    assert.equal(got.reply.fd, undefined);
   });
 
   void it('honours If-Range only when it matches', async () => {
@@ -296,6 +299,10 @@ void describe('static handler: directories', () => {
       ['/pu%62', '/pu%62/'],
       ['//pub', '/pub/'],
       ['http://host/pub/sub', '/pub/sub/'],
+      // What a URI may not hold is percent-encoded, in the query and the path alike.
+      ['/pub?a="<script>"&b=\\{|}^`', '/pub/?a=%22%3Cscript%3E%22&b=%5C%7B%7C%7D%5E%60'],
+      ['/pub?lone=%&ok=%41&bad=%4g', '/pub/?lone=%25&ok=%41&bad=%254g'],
+      ['/pu%62?[x]', '/pu%62/?%5Bx%5D'],
     ];
     for (const [target, location] of cases) {
       const got = await call(handler, target);
