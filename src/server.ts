@@ -197,8 +197,15 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const adminAt =
     activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
-    if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (adminAt !== null) {
+      admin = await startAdminServer(adminAt, views.routes, { tokenFile: config.adminTokenFile });
+    }
+    if (config.pidFile !== null) {
+      await claimPidFile(config.pidFile, {
+        admin: admin?.address ?? null,
+        tokenFile: admin?.tokenFile ?? null,
+      });
+    }
     // Once all ebb opens at start is open, and while /proc/self is still readable (before setuid).
     lowRoom = fdGate.measure();
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
@@ -213,7 +220,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   sampler.start();
   const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
-  if (admin !== null) say(`admin on ${admin.address}`);
+  if (admin !== null) {
+    say(
+      `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
+    );
+  }
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
   if (lowRoom !== null) say(lowRoom);

@@ -82,6 +82,8 @@ function settingsShape(source: Source) {
     'drain-lift-limits': setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
     'pid-file': setting(checkPath(baseDir)).nullable(),
     admin: setting(checkAdmin(baseDir)),
+    'admin-allow-remote': setting(checkBoolean),
+    'admin-token-file': setting(checkPath(baseDir)).nullable(),
     user: setting(checkAccountName).nullable(),
     group: setting(checkAccountName).nullable(),
     'allow-root': setting(checkBoolean),

@@ -17,7 +17,7 @@ import {
   type DownloadOptions,
 } from '../helpers/http-client.js';
 import { listenerVariants } from '../helpers/listener-variants.js';
-import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { adminFetch, adminPortOf, adminTokenFileOf } from '../helpers/admin.js';
 
 after(stopAll);
 
@@ -177,7 +177,8 @@ for (const { suffix, listenArgs, transport } of variants) {
     const admin = adminPortOf(server.stderr.lines);
     const slow = inFlight(server.port, 300_000);
     await slow.gotHead;
-    const stop = spawnEbb(['stop', '--admin', `127.0.0.1:${admin}`, '--timeout', '1s']);
+    const token = ['--admin-token-file', adminTokenFileOf(server.stderr.lines)];
+    const stop = spawnEbb(['stop', '--admin', `127.0.0.1:${admin}`, ...token, '--timeout', '1s']);
     await assert.rejects(slow.result, /connection closed after/);
     const stopExit = await stop.exited;
     assert.equal(stopExit.code, 3, stop.stdout.text() + stop.stderr.text());
