@@ -2,21 +2,18 @@
  * The composition root: builds every part from a ServeConfig, wires them, and runs the server
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
-import { realpath, stat } from 'node:fs/promises';
-import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
-import { LINGER_MS } from './http/connection.js';
-import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
-import { createStaticHandler } from './serve/handler.js';
-import { openAccessLog, type AccessLog } from './log/access-log.js';
+import { openAccessLog } from './log/access-log.js';
+import { SwitchableLog } from './log/switchable-log.js';
 import { accessLogSink } from './access-log-sink.js';
+import { buildConnectionParts, resolveRoot } from './connection-parts.js';
+import { reload, type Reloadable } from './reload.js';
 import { Registry } from './lifecycle/registry.js';
-import { bindListeners } from './lifecycle/listeners.js';
+import { bindEach, ListenerSet } from './lifecycle/listener-set.js';
 import { Drain } from './lifecycle/drain.js';
-import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
-import { drainNewHandler } from './lifecycle/drain-replies.js';
+import { createAcceptor } from './lifecycle/acceptor.js';
+import type { ReloadOutcome } from './lifecycle/change-outcome.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
-import type { ResponseSink } from './lifecycle/response-record.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
@@ -29,48 +26,48 @@ export interface ServerOptions {
   readonly version: string;
   /** Operator messages (stderr). */
   readonly say: (line: string) => void;
+  /** Reads the configuration again from the same command line and file (for a reload). */
+  readonly loadConfig: () => Promise<ServeConfig>;
 }
 
-async function resolveRoot(root: string): Promise<string> {
-  try {
-    const real = await realpath(root);
-    if ((await stat(real)).isDirectory()) return real;
-  } catch (error) {
-    throw new EbbError('ROOT_MISSING', `document root ${root} does not exist`, { cause: error });
-  }
-  throw new EbbError('ROOT_MISSING', `document root ${root} is not a directory`);
-}
-
-/** What new connections are built with, from one config: a reload would call this again. */
-function buildConnectionParts(
-  config: ServeConfig,
-  root: string,
-  sinks: readonly ResponseSink[],
-): ConnectionParts {
-  const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
-  return {
-    handler: createStaticHandler({ root, index, listing, dotfiles, followSymlinks, cacheControl }),
-    newcomerHandler: drainNewHandler(config.drainNew),
-    options: {
-      headerTimeoutMs: config.headerTimeoutMs,
-      keepaliveTimeoutMs: config.keepaliveTimeoutMs,
-      writeIdleTimeoutMs: config.writeIdleTimeoutMs,
-      lingerMs: LINGER_MS,
-      limits: DEFAULT_HEAD_LIMITS,
-    },
-    sinks,
+/** Reloads one at a time: a reload asked for during one runs after it, on the newest file. */
+function reloader(target: Reloadable, say: (line: string) => void) {
+  let last: Promise<ReloadOutcome> = Promise.resolve({ kind: 'applied', changes: [] });
+  return (trigger: string): Promise<ReloadOutcome> => {
+    last = last.then(async () => {
+      const before = new Set(target.listeners.addresses);
+      const outcome = await reload(target);
+      if (outcome.kind === 'rejected') {
+        say(`reload (${trigger}) refused, the running configuration is unchanged:`);
+        for (const problem of outcome.problems) say(`  ${problem}`);
+        return outcome;
+      }
+      say(`reload (${trigger}): ${outcome.changes.length === 0 ? 'nothing changed' : 'applied'}`);
+      for (const change of outcome.changes) say(`  ${change}`);
+      for (const address of target.listeners.addresses) {
+        if (!before.has(address)) say(`listening on ${address}`);
+      }
+      return outcome;
+    });
+    return last;
   };
 }
 
-function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void): SignalActions {
+function signalActions(
+  drain: Drain,
+  log: SwitchableLog,
+  reloadNow: (trigger: string) => Promise<ReloadOutcome>,
+  say: (line: string) => void,
+): SignalActions {
   return {
     drain: (signal) => void drain.drain({ trigger: signal }),
     stop: (signal) => void drain.stop(signal),
+    reload: (signal) => void reloadNow(signal),
     reopenLogs: (signal) => {
       say(`${signal}: reopening the access log`);
       log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
     },
-    unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
+    upgrade: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
   };
 }
 
@@ -78,12 +75,17 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
-  const log = await openAccessLog(config.accessLog);
+  const log = new SwitchableLog(await openAccessLog(config.accessLog));
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
   const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
   const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
-  const listeners = await bindListeners(config.listen, acceptor(registry, drain, parts));
+  const acceptor = createAcceptor(registry, drain, parts);
+  const listeners = new ListenerSet(await bindEach(config.listen, acceptor.onSocket));
+  const reloadNow = reloader(
+    { loadConfig: options.loadConfig, acceptor, listeners, log, drain, config },
+    say,
+  );
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
     if (!isListening(state)) listeners.close();
@@ -94,7 +96,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     drain,
     sampler,
     metrics,
-    listenerAddresses: listeners.addresses,
+    listenerAddresses: () => listeners.addresses,
+    changes: {
+      reload: () => reloadNow('admin'),
+      upgrade: () => Promise.resolve({ kind: 'failed', problem: 'not supported yet' }),
+    },
     startedAtMs: Date.now(),
     version: options.version,
   });
@@ -109,7 +115,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     throw error;
   }
   sampler.start();
-  const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, say));
+  const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, reloadNow, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
   say(`serving ${root} (pid ${process.pid})`);

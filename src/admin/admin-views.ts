@@ -8,6 +8,7 @@ import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
+import { changeRoutes, type ChangeControl } from './change-routes.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
 import type { ServerMetrics } from './metrics.js';
 import type { AdminRoute } from './routes.js';
@@ -20,7 +21,10 @@ export interface AdminSources {
   readonly drain: Drain;
   readonly sampler: ProgressSampler;
   readonly metrics: ServerMetrics;
-  readonly listenerAddresses: readonly string[];
+  /** The public listeners' addresses now (a reload changes them). */
+  readonly listenerAddresses: () => readonly string[];
+  /** `POST /reload` and `POST /upgrade`. */
+  readonly changes: ChangeControl;
   readonly startedAtMs: number;
   readonly version: string;
 }
@@ -42,7 +46,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         state: lifecycleView(drain.state),
         startedAtMs: sources.startedAtMs,
         version: sources.version,
-        listeners: sources.listenerAddresses,
+        listeners: sources.listenerAddresses(),
       },
       limit,
     );
@@ -69,7 +73,11 @@ export function createAdminViews(sources: AdminSources): AdminViews {
     () => deliveredBytes(registry),
   );
   return {
-    routes: [...controlRoutes(control), ...viewRoutes(feed, sources.metrics)],
+    routes: [
+      ...controlRoutes(control),
+      ...changeRoutes(sources.changes),
+      ...viewRoutes(feed, sources.metrics),
+    ],
     finish(summary) {
       for (const watcher of watchers.drainWatchers()) watcher.finished(summary);
       feed.finish(summary);

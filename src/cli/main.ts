@@ -10,6 +10,7 @@ import { runServer } from '../server.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
+import { RELOAD_USAGE, runReload } from './reload-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -32,13 +33,15 @@ usage:
   ebb serve [ROOT] [flags]   serve ROOT (default: the current directory); ebb serve --help
   ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
   ebb status [--json]        one snapshot: state, counts, forecast, connections; ebb status --help
+  ebb reload [flags]         apply the configuration again, all of it or nothing; ebb reload --help
   ebb top                    live full-screen view of the connections (s: sort, q: quit); ebb top --help
   ebb --version
 
 signals to a serving ebb:
   SIGINT, SIGQUIT   graceful drain: stop accepting, finish every download, exit
   SIGTERM           immediate stop: every connection closed now, each cut logged
-  SIGHUP, SIGUSR1   reopen the access log (logrotate)
+  SIGHUP            reload the configuration (as ebb reload; a bad one changes nothing)
+  SIGUSR1           reopen the access log (logrotate)
 
 exit statuses of ebb serve:
   ${EXIT_STATUS.OK}   drained: every download finished
@@ -55,6 +58,7 @@ const say = (line: string): void => {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const cwd = process.cwd();
   switch (command) {
     case undefined:
     case '--help':
@@ -71,7 +75,17 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}\n`);
         return EXIT_STATUS.OK;
       }
-      return runServer(await loadServeConfig(rest, process.cwd()), { version: VERSION, say });
+      return runServer(await loadServeConfig(rest, cwd), {
+        version: VERSION,
+        say,
+        loadConfig: () => loadServeConfig(rest, cwd),
+      });
+    case 'reload':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${RELOAD_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runReload(rest, process.stdout);
     case 'stop':
       if (rest.includes('--help')) {
         process.stdout.write(`${STOP_USAGE}\n`);

@@ -59,7 +59,7 @@ export class Drain implements ResponseSink {
 
   constructor(
     private readonly connections: DrainConnections,
-    private readonly settings: DrainSettings,
+    private settings: DrainSettings,
     private readonly say: (line: string) => void,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -67,6 +67,11 @@ export class Drain implements ResponseSink {
 
   get state(): DrainState {
     return this.current;
+  }
+
+  /** A reload's new drain settings, for the next drain (one under way keeps its own). */
+  useSettings(settings: DrainSettings): void {
+    if (this.current.kind === 'serving') this.settings = settings;
   }
 
   /** Tells `observer` every state change from now on; returns the unsubscribe function. */
