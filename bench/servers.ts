@@ -58,6 +58,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
       Promise.resolve([
         EBB_BIN,
         'serve',
+        '--allow-root', // the bench runs as root (CI); ebb refuses root otherwise (issue 10)
         '--listen',
         `${HOST}:${input.port}`,
         '--admin',

@@ -66,6 +66,7 @@ async function startEbb(root: string, fdLimit: number) {
       process.execPath,
       EBB_MAIN,
       'serve',
+      '--allow-root', // the bench runs as root (CI); ebb refuses root otherwise (issue 10)
       '--listen',
       `${HOST}:0`,
       '--admin',

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   PID_FILE_FAILED: 'the pid file cannot be written or read',
   NOT_RUNNING: 'no ebb server answers at the given pid file or admin address',
   ADMIN_FAILED: 'the admin listener refused or failed the request',
+  SOCKET_ACTIVATION_INVALID: 'listeners handed over by systemd (LISTEN_FDS) cannot be used',
+  ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
+  ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
+  PRIVILEGE_DROP_FAILED: 'switching to the --user/--group account failed after binding',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -52,6 +56,9 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'USAGE':
     case 'CONFIG_INVALID':
     case 'CONFIG_UNREADABLE':
+    case 'SOCKET_ACTIVATION_INVALID':
+    case 'ACCOUNT_UNKNOWN':
+    case 'ROOT_REFUSED':
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;
@@ -61,6 +68,7 @@ export function exitStatusFor(code: ErrorCode): number {
     case 'PID_FILE_LIVE':
     case 'PID_FILE_FAILED':
     case 'ADMIN_FAILED':
+    case 'PRIVILEGE_DROP_FAILED':
       return EXIT_STATUS.FAILED;
   }
 }

@@ -20,7 +20,8 @@ export interface Reloadable {
   /** Reads the config again from the same command line and file. */
   readonly loadConfig: () => Promise<ServeConfig>;
   readonly acceptor: Acceptor;
-  readonly listeners: ListenerSet;
+  /** null when systemd handed the listeners over: `listen` is then the socket unit's. */
+  readonly listeners: ListenerSet | null;
   readonly log: SwitchableLog;
   readonly drain: Drain;
   config: ServeConfig;
@@ -52,6 +53,7 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
     return { kind: 'rejected', problems: [problemOf(error)] };
   }
   const previous = target.config;
+  if (target.listeners === null) next = { ...next, listen: previous.listen };
   const diff = diffConfigs(previous, next);
   if (diff.refused.length > 0) return { kind: 'rejected', problems: [...diff.refused] };
 
@@ -73,7 +75,7 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   // Everything is built: swap it in, in one turn of the event loop.
   target.acceptor.use(buildConnectionParts(next, root, target.acceptor.parts.sinks));
   target.drain.useSettings(next);
-  target.listeners.replace(next.listen, addedListeners);
+  target.listeners?.replace(next.listen, addedListeners);
   target.config = next;
   if (log !== null) await target.log.replace(log);
   return { kind: 'applied', changes: diff.changes };

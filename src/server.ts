@@ -21,6 +21,10 @@ import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
+import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
+import { createNotifier } from './systemd/notify.js';
+import { createSupervisor } from './systemd/supervisor.js';
+import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
@@ -35,7 +39,7 @@ function reloader(target: Reloadable, say: (line: string) => void) {
   let last: Promise<ReloadOutcome> = Promise.resolve({ kind: 'applied', changes: [] });
   return (trigger: string): Promise<ReloadOutcome> => {
     last = last.then(async () => {
-      const before = new Set(target.listeners.addresses);
+      const before = new Set(target.listeners?.addresses);
       const outcome = await reload(target);
       if (outcome.kind === 'rejected') {
         say(`reload (${trigger}) refused, the running configuration is unchanged:`);
@@ -44,7 +48,7 @@ function reloader(target: Reloadable, say: (line: string) => void) {
       }
       say(`reload (${trigger}): ${outcome.changes.length === 0 ? 'nothing changed' : 'applied'}`);
       for (const change of outcome.changes) say(`  ${change}`);
-      for (const address of target.listeners.addresses) {
+      for (const address of target.listeners?.addresses ?? []) {
         if (!before.has(address)) say(`listening on ${address}`);
       }
       return outcome;
@@ -75,15 +79,35 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const { say } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
+  // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
+  const account = await accountToRunAs(config, say);
+  const activation = takeSocketActivation();
   const log = new SwitchableLog(await openAccessLog(config.accessLog));
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
   const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
   const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
   const acceptor = createAcceptor(registry, drain, parts);
-  const listeners = new ListenerSet(await bindEach(config.listen, acceptor.onSocket));
+  const fromSystemd = activation.publicFds.length > 0;
+  const listeners = new ListenerSet(
+    fromSystemd
+      ? [
+          {
+            key: 'systemd',
+            listeners: await adoptListeners(activation.publicFds, acceptor.onSocket),
+          },
+        ]
+      : await bindEach(config.listen, acceptor.onSocket),
+  );
   const reloadNow = reloader(
-    { loadConfig: options.loadConfig, acceptor, listeners, log, drain, config },
+    {
+      loadConfig: options.loadConfig,
+      acceptor,
+      listeners: fromSystemd ? null : listeners,
+      log,
+      drain,
+      config,
+    },
     say,
   );
   const sampler = new ProgressSampler(registry);
@@ -104,28 +128,41 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     startedAtMs: Date.now(),
     version: options.version,
   });
+  // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
+  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  drain.observe((state) => {
+    if (state.kind !== 'serving') supervisor.drainBegan();
+  });
 
   let admin: AdminServer | null = null;
+  const adminAt =
+    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
   try {
-    if (config.admin !== null) admin = await startAdminServer(config.admin, views.routes);
+    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
     await admin?.close();
+    // systemd (issue 10): a failed switch to --user comes after the pid file was written.
+    if (config.pidFile !== null) await releasePidFile(config.pidFile);
     throw error;
   }
   sampler.start();
   const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, reloadNow, say));
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
+  if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
+  if (account !== null) say(`running as ${account.user}:${account.group}`);
   say(`serving ${root} (pid ${process.pid})`);
+  supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close()]);
+  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary)]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

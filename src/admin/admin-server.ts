@@ -28,8 +28,11 @@ function isSocketLive(path: string): Promise<boolean> {
   });
 }
 
+/** Where the admin listener listens: as configured, or a descriptor systemd handed over. */
+export type AdminBinding = AdminAddress | { readonly kind: 'fd'; readonly fd: number };
+
 export async function startAdminServer(
-  address: AdminAddress,
+  address: AdminBinding,
   routes: readonly AdminRoute[],
 ): Promise<AdminServer> {
   const server = createServer((request, response) => {
@@ -56,7 +59,19 @@ export async function startAdminServer(
   server.keepAliveTimeout = 5000;
 
   let where: string;
-  if (address.kind === 'unix') {
+  if (address.kind === 'fd') {
+    // Socket activation (issue 10): systemd made the socket; its mode and path are the unit's.
+    await listen(server, `fd ${address.fd} from systemd`, () => server.listen({ fd: address.fd }));
+    const bound = server.address();
+    where =
+      typeof bound === 'string'
+        ? `unix:${bound}`
+        : bound === null
+          ? `fd ${address.fd}`
+          : bound.family === 'IPv6'
+            ? `[${bound.address}]:${bound.port}`
+            : `${bound.address}:${bound.port}`;
+  } else if (address.kind === 'unix') {
     where = `unix:${address.path}`;
     if (await isSocketLive(address.path)) {
       throw new EbbError(

@@ -31,6 +31,8 @@ export interface AdminSources {
 
 export interface AdminViews {
   readonly routes: readonly AdminRoute[];
+  /** A status snapshot of up to `limit` rows (the systemd supervisor's drain reports use it). */
+  readonly statusNow: (limit: number) => StatusSnapshot;
   /** Tells every watcher and viewer how the drain ended, and stops their ticks. */
   finish(summary: DrainSummary): void;
 }
@@ -78,6 +80,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
       ...changeRoutes(sources.changes),
       ...viewRoutes(feed, sources.metrics),
     ],
+    statusNow,
     finish(summary) {
       for (const watcher of watchers.drainWatchers()) watcher.finished(summary);
       feed.finish(summary);

@@ -11,6 +11,7 @@ import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
 import { RELOAD_USAGE, runReload } from './reload-command.js';
+import { CHECK_USAGE, runCheck } from './check-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -31,6 +32,7 @@ const USAGE = `ebb ${VERSION}: a static file server for download mirrors that dr
 
 usage:
   ebb serve [ROOT] [flags]   serve ROOT (default: the current directory); ebb serve --help
+  ebb check [flags]          check a configuration without serving (nginx -t); ebb check --help
   ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
   ebb status [--json]        one snapshot: state, counts, forecast, connections; ebb status --help
   ebb reload [flags]         apply the configuration again, all of it or nothing; ebb reload --help
@@ -86,6 +88,12 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT_STATUS.OK;
       }
       return runReload(rest, process.stdout);
+    case 'check':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${CHECK_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runCheck(rest, process.stdout, process.stderr);
     case 'stop':
       if (rest.includes('--help')) {
         process.stdout.write(`${STOP_USAGE}\n`);

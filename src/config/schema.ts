@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SETTING_NAMES, SETTINGS, type FieldOf, type SettingName } from './settings.js';
 import {
   checkAccessLog,
+  checkAccountName,
   checkAdmin,
   checkBoolean,
   checkDrainNew,
@@ -68,6 +69,9 @@ function settingsShape(source: Source) {
     'last-request-window': setting(checkDuration('zero')),
     'pid-file': setting(checkPath(baseDir)).nullable(),
     admin: setting(checkAdmin(baseDir)),
+    user: setting(checkAccountName).nullable(),
+    group: setting(checkAccountName).nullable(),
+    'allow-root': setting(checkBoolean),
   } satisfies Record<SettingName, z.ZodTypeAny>;
 }
 

@@ -72,14 +72,19 @@ function isParseArgsError(error: unknown): error is Error & { code: string } {
   );
 }
 
-/** One line per flag: name, value, help, unit and default. For `ebb serve --help`. */
-export function describeServeFlags(): string {
-  const rows: Array<readonly [string, string]> = [
+/** Each flag's usage (`--listen ADDR`) and help with unit and default: `--help` and ebb(1). */
+export function serveFlagRows(): Array<readonly [string, string]> {
+  return [
     [`--${CONFIG_FLAG.name} ${CONFIG_FLAG.value}`, CONFIG_FLAG.help],
     ...SETTING_NAMES.map(
       (name) => [usageOf(name, SETTINGS[name]), helpOf(SETTINGS[name])] as const,
     ),
   ];
+}
+
+/** One line per flag: name, value, help, unit and default. For `ebb serve --help`. */
+export function describeServeFlags(): string {
+  const rows = serveFlagRows();
   const width = Math.max(...rows.map(([usage]) => usage.length));
   return rows.map(([usage, help]) => `  ${usage.padEnd(width)}  ${help}`).join('\n');
 }

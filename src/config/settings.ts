@@ -147,6 +147,28 @@ export const SETTINGS = {
     defaultText: 'unix socket beside --pid-file (.pid → .sock), else off',
     help: 'admin API address',
   },
+  user: {
+    field: 'user',
+    flag: 'string',
+    value: 'NAME|UID',
+    default: null,
+    help: 'started as root: switch to this account once listeners, log and pid file are open',
+  },
+  group: {
+    field: 'group',
+    flag: 'string',
+    value: 'NAME|GID',
+    default: null,
+    defaultText: "the --user account's primary group",
+    help: 'group to switch to with --user',
+  },
+  'allow-root': {
+    field: 'allowRoot',
+    flag: 'boolean',
+    value: '',
+    default: false,
+    help: 'serve as root without --user (refused otherwise)',
+  },
 } as const satisfies Record<string, SettingRow>;
 
 export type SettingName = keyof typeof SETTINGS;

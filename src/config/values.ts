@@ -61,6 +61,16 @@ export function checkHeaderValue(value: unknown): Checked<string> {
     : reject('a header value such as "public, max-age=3600" (printable ASCII)');
 }
 
+// POSIX portable names plus what Debian's adduser allows (dots, a trailing $), or a number.
+const ACCOUNT_NAME = /^(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|\d{1,10})$/;
+
+/** A user or group as `--user`/`--group` take it: a name, or a numeric id. */
+export function checkAccountName(value: unknown): Checked<string> {
+  return typeof value === 'string' && ACCOUNT_NAME.test(value)
+    ? accept(value)
+    : reject('an account name such as www-data, or a numeric id');
+}
+
 export function checkBoolean(value: unknown): Checked<boolean> {
   return typeof value === 'boolean' ? accept(value) : reject('true or false');
 }

@@ -74,9 +74,28 @@ export interface EbbProcess {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * The suite runs as root in CI, where `ebb serve` refuses to start without `--user` or
+ * `--allow-root`: tests that are not about privileges say `--allow-root`.
+ */
+export function asTestUser(args: readonly string[]): string[] {
+  const [command, ...rest] = args;
+  const asRoot = process.getuid?.() === 0;
+  if (command !== 'serve' || !asRoot || rest.includes('--user') || rest.includes('--help')) {
+    return [...args];
+  }
+  return [command, '--allow-root', ...rest];
+}
+
 /** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
-export function spawnEbb(args: readonly string[], options: { cwd?: string } = {}): EbbProcess {
-  const child = spawn(EBB_BIN, [...args], {
+export interface SpawnOptions {
+  readonly cwd?: string;
+  /** Another entry point than this tree's bin/ebb (e.g. an installed package's /usr/bin/ebb). */
+  readonly bin?: string;
+}
+
+export function spawnEbb(args: readonly string[], options: SpawnOptions = {}): EbbProcess {
+  const child = spawn(options.bin ?? EBB_BIN, asTestUser(args), {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,7 +128,7 @@ export interface EbbServer extends EbbProcess {
  */
 export async function startEbb(
   args: readonly string[],
-  options: { cwd?: string } = {},
+  options: SpawnOptions = {},
 ): Promise<EbbServer> {
   const proc = spawnEbb(['serve', ...args], options);
   const ready = proc.stderr.waitFor(/\bserving\b/);

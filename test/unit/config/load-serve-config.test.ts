@@ -51,6 +51,9 @@ void test('no flags and no file give every default', async () => {
     lastRequestWindowMs: 1_000,
     pidFile: null,
     admin: null,
+    user: null,
+    group: null,
+    allowRoot: false,
   };
   assert.deepEqual(await loadServeConfig([], CWD), expected);
 });
