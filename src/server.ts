@@ -12,13 +12,19 @@ import { Registry } from './lifecycle/registry.js';
 import { bindEach, ListenerSet } from './lifecycle/listener-set.js';
 import { Drain } from './lifecycle/drain.js';
 import { createAcceptor } from './lifecycle/acceptor.js';
-import type { ReloadOutcome } from './lifecycle/change-outcome.js';
+import type { ReloadOutcome, UpgradeOutcome } from './lifecycle/change-outcome.js';
+import { Generations } from './lifecycle/generations.js';
+import { adoptOrBind, receiveHandover, type ParentChannel } from './lifecycle/handover.js';
+import type { GenerationRow } from './lifecycle/handover-protocol.js';
+import type { StatusSnapshot } from './lifecycle/status.js';
+import type { CommandLine } from './lifecycle/upgrade.js';
+import { upgrader } from './upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
-import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import { startAdminServer, type AdminBinding, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
 import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
@@ -32,6 +38,15 @@ export interface ServerOptions {
   readonly say: (line: string) => void;
   /** Reads the configuration again from the same command line and file (for a reload). */
   readonly loadConfig: () => Promise<ServeConfig>;
+  /** How this ebb was started: an upgrade starts the new one the same way. */
+  readonly commandLine: CommandLine;
+  /** Set when an upgrading ebb started this one: the channel it hands its sockets over on. */
+  readonly handover: ParentChannel | null;
+}
+
+function generationRow(status: StatusSnapshot): GenerationRow {
+  const { connections, downloadsInFlight, bytesLeft } = status.counters;
+  return { pid: status.pid, state: status.state, connections, downloadsInFlight, bytesLeft };
 }
 
 /** Reloads one at a time: a reload asked for during one runs after it, on the newest file. */
@@ -61,6 +76,7 @@ function signalActions(
   drain: Drain,
   log: SwitchableLog,
   reloadNow: (trigger: string) => Promise<ReloadOutcome>,
+  upgradeNow: (trigger: string) => Promise<UpgradeOutcome>,
   say: (line: string) => void,
 ): SignalActions {
   return {
@@ -71,12 +87,12 @@ function signalActions(
       say(`${signal}: reopening the access log`);
       log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
     },
-    upgrade: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
+    upgrade: (signal) => void upgradeNow(signal),
   };
 }
 
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
-  const { say } = options;
+  const { say, handover } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
   // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
@@ -89,6 +105,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
   const acceptor = createAcceptor(registry, drain, parts);
   const fromSystemd = activation.publicFds.length > 0;
+  // An upgrade (issue 11): the sockets are asked for only now that connections can be served.
+  const inherited = handover === null ? null : await receiveHandover(handover, acceptor.onSocket);
   const listeners = new ListenerSet(
     fromSystemd
       ? [
@@ -97,7 +115,9 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
             listeners: await adoptListeners(activation.publicFds, acceptor.onSocket),
           },
         ]
-      : await bindEach(config.listen, acceptor.onSocket),
+      : inherited !== null
+        ? await adoptOrBind(config.listen, inherited, acceptor.onSocket) // an upgrade (issue 11)
+        : await bindEach(config.listen, acceptor.onSocket),
   );
   const reloadNow = reloader(
     {
@@ -115,28 +135,42 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     if (!isListening(state)) listeners.close();
     if (state.kind !== 'serving') sampler.sampleAlways();
   });
+  let admin: AdminServer | null = null;
+  const generations = new Generations(() => generationRow(views.statusNow(0)));
+  const upgradeNow = upgrader({
+    command: options.commandLine,
+    pidFile: config.pidFile,
+    listeners,
+    admin: () => admin,
+    drain,
+    generations,
+    say,
+  });
   const views = createAdminViews({
     registry,
     drain,
     sampler,
     metrics,
     listenerAddresses: () => listeners.addresses,
-    changes: {
-      reload: () => reloadNow('admin'),
-      upgrade: () => Promise.resolve({ kind: 'failed', problem: 'not supported yet' }),
-    },
+    olderGenerations: () => generations.olderRows(),
+    changes: { reload: () => reloadNow('admin'), upgrade: () => upgradeNow('admin') },
     startedAtMs: Date.now(),
     version: options.version,
   });
   // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
-  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  const notifier = createNotifier(process.env, say);
+  const supervisor = createSupervisor(notifier, () => views.statusNow(0));
   drain.observe((state) => {
-    if (state.kind !== 'serving') supervisor.drainBegan();
+    // Handed over (issue 11): the new process is the service now; this one is not stopping it.
+    if (state.kind !== 'serving' && state.trigger !== 'upgrade') supervisor.drainBegan();
   });
 
-  let admin: AdminServer | null = null;
-  const adminAt =
-    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
+  const adminAt: AdminBinding | null =
+    activation.adminFd !== null
+      ? { kind: 'fd', fd: activation.adminFd }
+      : inherited?.admin != null && config.admin !== null
+        ? { kind: 'inherited', ...inherited.admin, address: config.admin }
+        : config.admin;
   try {
     if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
@@ -149,12 +183,21 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     throw error;
   }
   sampler.start();
-  const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, reloadNow, say));
+  const removeSignalHandlers = installSignalHandlers(
+    signalActions(drain, log, reloadNow, upgradeNow, say),
+  );
   for (const address of listeners.addresses) say(`listening on ${address}`);
   if (admin !== null) say(`admin on ${admin.address}`);
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
-  say(`serving ${root} (pid ${process.pid})`);
+  const from = inherited === null ? '' : `, upgraded from pid ${inherited.oldPid}`;
+  say(`serving ${root} (pid ${process.pid}${from})`);
+  if (handover !== null) {
+    // The supervisor follows the new process (issue 11; Type=notify, NotifyAccess=all).
+    notifier?.notify({ MAINPID: String(process.pid) });
+    generations.followParent(handover);
+    await handover.send({ type: 'ready', pid: process.pid });
+  }
   supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await drain.finished;
@@ -162,7 +205,9 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   sampler.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary)]);
+  generations.stop();
+  const told = summary.trigger === 'upgrade' ? Promise.resolve() : supervisor.finished(summary);
+  await Promise.all([admin?.close(), log.close(), told]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

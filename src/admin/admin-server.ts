@@ -3,7 +3,7 @@
  * Plain Node `http`: it carries a few requests a second, not downloads.
  */
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { chmod, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { EbbError } from '../errors.js';
@@ -12,6 +12,13 @@ import { sendText, type AdminRoute } from './routes.js';
 
 export interface AdminServer {
   readonly address: string;
+  /** The listening server, for an upgrade to hand to the new process. */
+  readonly server: NetServer;
+  /**
+   * Stops accepting (a newer ebb accepts on the same socket now) and leaves the socket file to
+   * it; requests already received are answered. `close()` later ends what is left.
+   */
+  release(): void;
   /** Stops listening and ends open admin connections (event streams included). */
   close(): Promise<void>;
 }
@@ -28,8 +35,20 @@ function isSocketLive(path: string): Promise<boolean> {
   });
 }
 
-/** Where the admin listener listens: as configured, or a descriptor systemd handed over. */
-export type AdminBinding = AdminAddress | { readonly kind: 'fd'; readonly fd: number };
+/**
+ * Where the admin listener listens: as configured, a descriptor systemd handed over, or the
+ * listening server an upgrading ebb handed over (its socket file stays in place).
+ */
+export type AdminBinding =
+  | AdminAddress
+  | { readonly kind: 'fd'; readonly fd: number }
+  | {
+      readonly kind: 'inherited';
+      readonly server: NetServer;
+      /** Connections accepted on it before this server was up: served first. */
+      readonly held: readonly Socket[];
+      readonly address: AdminAddress;
+    };
 
 export async function startAdminServer(
   address: AdminBinding,
@@ -59,7 +78,16 @@ export async function startAdminServer(
   server.keepAliveTimeout = 5000;
 
   let where: string;
-  if (address.kind === 'fd') {
+  if (address.kind === 'inherited') {
+    // An upgrade (issue 11): the old ebb's socket, already bound (and chmod-ed); listen on it.
+    const inherited = address.server;
+    where =
+      address.address.kind === 'unix'
+        ? `unix:${address.address.path}`
+        : formatTcp(address.address.host, address.address.port, inherited);
+    await listen(server, where, () => server.listen(inherited));
+    for (const socket of address.held) server.emit('connection', socket.resume());
+  } else if (address.kind === 'fd') {
     // Socket activation (issue 10): systemd made the socket; its mode and path are the unit's.
     await listen(server, `fd ${address.fd} from systemd`, () => server.listen({ fd: address.fd }));
     const bound = server.address();
@@ -92,21 +120,46 @@ export async function startAdminServer(
   }
 
   let closing: Promise<void> | null = null;
+  let released = false;
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopped ??= (() => {
+      const closed = once(server, 'close').then(() => undefined);
+      server.close();
+      return closed;
+    })());
+  const socketPath =
+    address.kind === 'unix'
+      ? address.path
+      : address.kind === 'inherited' && address.address.kind === 'unix'
+        ? address.address.path
+        : null;
   return {
     address: where,
+    server,
+    release() {
+      released = true;
+      void stop();
+      server.closeIdleConnections();
+    },
     close() {
       closing ??= (async () => {
-        const closed = once(server, 'close');
-        server.close();
+        const closed = stop();
         // Let replies already ended (a drain watcher's last line) leave, then end the rest.
         const force = setTimeout(() => server.closeAllConnections(), 100);
         await closed;
         clearTimeout(force);
-        if (address.kind === 'unix') await unlink(address.path).catch(() => undefined);
+        if (socketPath !== null && !released) await unlink(socketPath).catch(() => undefined);
       })();
       return closing;
     },
   };
+}
+
+function formatTcp(host: string, port: number, server: NetServer): string {
+  const bound = server.address();
+  const actual = typeof bound === 'object' && bound !== null ? bound.port : port;
+  return host.includes(':') ? `[${host}]:${actual}` : `${host}:${actual}`;
 }
 
 function listen(server: Server, where: string, start: () => void): Promise<void> {

@@ -4,6 +4,7 @@
  * and the metrics. Both live views tick through one WatchedTicker each, only while watched.
  */
 import type { Drain } from '../lifecycle/drain.js';
+import type { GenerationRow } from '../lifecycle/handover-protocol.js';
 import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
@@ -23,6 +24,8 @@ export interface AdminSources {
   readonly metrics: ServerMetrics;
   /** The public listeners' addresses now (a reload changes them). */
   readonly listenerAddresses: () => readonly string[];
+  /** Older ebb processes still draining after upgrades. */
+  readonly olderGenerations: () => readonly GenerationRow[];
   /** `POST /reload` and `POST /upgrade`. */
   readonly changes: ChangeControl;
   readonly startedAtMs: number;
@@ -49,6 +52,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         startedAtMs: sources.startedAtMs,
         version: sources.version,
         listeners: sources.listenerAddresses(),
+        olderGenerations: sources.olderGenerations(),
       },
       limit,
     );

@@ -11,6 +11,9 @@ import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
 import { RELOAD_USAGE, runReload } from './reload-command.js';
+import { runUpgrade, UPGRADE_USAGE } from './upgrade-command.js';
+import type { ParentChannel } from '../lifecycle/handover.js';
+import { HANDOVER_ENV } from '../lifecycle/handover-protocol.js';
 import { CHECK_USAGE, runCheck } from './check-command.js';
 
 const VERSION = (
@@ -36,6 +39,7 @@ usage:
   ebb stop [flags]           drain a running server and follow it until it exits; ebb stop --help
   ebb status [--json]        one snapshot: state, counts, forecast, connections; ebb status --help
   ebb reload [flags]         apply the configuration again, all of it or nothing; ebb reload --help
+  ebb upgrade [flags]        start the code now on disk, hand it the sockets, drain this one; ebb upgrade --help
   ebb top                    live full-screen view of the connections (s: sort, q: quit); ebb top --help
   ebb --version
 
@@ -44,6 +48,7 @@ signals to a serving ebb:
   SIGTERM           immediate stop: every connection closed now, each cut logged
   SIGHUP            reload the configuration (as ebb reload; a bad one changes nothing)
   SIGUSR1           reopen the access log (logrotate)
+  SIGUSR2           zero-downtime upgrade (as ebb upgrade)
 
 exit statuses of ebb serve:
   ${EXIT_STATUS.OK}   drained: every download finished
@@ -57,6 +62,44 @@ ${errorTable()}
 const say = (line: string): void => {
   process.stderr.write(`ebb: ${line}\n`);
 };
+
+/** The IPC channel to the ebb that started this one in an upgrade; null for a plain start. */
+function parentChannel(): ParentChannel | null {
+  if (process.env[HANDOVER_ENV] !== '1' || process.send === undefined) return null;
+  delete process.env[HANDOVER_ENV];
+  return {
+    send: (message) =>
+      new Promise((resolve, reject) => {
+        if (process.send === undefined) reject(new Error('no IPC channel to the old ebb'));
+        else process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+      }),
+    onMessage: (listener) => process.on('message', listener),
+    onGone: (listener) => process.once('disconnect', listener),
+  };
+}
+
+async function serve(rest: readonly string[], cwd: string): Promise<number> {
+  const channel = parentChannel();
+  try {
+    return await runServer(await loadServeConfig(rest, cwd), {
+      version: VERSION,
+      say,
+      loadConfig: () => loadServeConfig(rest, cwd),
+      commandLine: {
+        execPath: process.execPath,
+        args: [...process.execArgv, ...process.argv.slice(1)],
+        cwd,
+        env: process.env,
+      },
+      handover: channel,
+    });
+  } catch (error) {
+    // Started by an upgrade: the old ebb reports why this one could not take over.
+    const problem = error instanceof Error ? error.message : String(error);
+    await channel?.send({ type: 'failed', problem }).catch(() => undefined);
+    throw error;
+  }
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -77,17 +120,19 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}\n`);
         return EXIT_STATUS.OK;
       }
-      return runServer(await loadServeConfig(rest, cwd), {
-        version: VERSION,
-        say,
-        loadConfig: () => loadServeConfig(rest, cwd),
-      });
+      return serve(rest, cwd);
     case 'reload':
       if (rest.includes('--help')) {
         process.stdout.write(`${RELOAD_USAGE}\n`);
         return EXIT_STATUS.OK;
       }
       return runReload(rest, process.stdout);
+    case 'upgrade':
+      if (rest.includes('--help')) {
+        process.stdout.write(`${UPGRADE_USAGE}\n`);
+        return EXIT_STATUS.OK;
+      }
+      return runUpgrade(rest, process.stdout);
     case 'check':
       if (rest.includes('--help')) {
         process.stdout.write(`${CHECK_USAGE}\n`);

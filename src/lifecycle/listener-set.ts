@@ -3,7 +3,7 @@
  * ones beside the running ones (all or none) and close the removed ones once the new config is
  * in: connections accepted on a removed listener are untouched by its close.
  */
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { EbbError } from '../errors.js';
 import { listenKey } from '../config/diff-config.js';
 import { bindListeners, type ListenAddress, type PublicListeners } from './listeners.js';
@@ -46,8 +46,18 @@ export class ListenerSet implements PublicListeners {
     return this.entries.flatMap((entry) => entry.listeners.addresses);
   }
 
-  get keys(): readonly string[] {
-    return this.entries.map((entry) => entry.key);
+  get servers(): readonly Server[] {
+    return this.entries.flatMap((entry) => entry.listeners.servers);
+  }
+
+  /** Each listening server with its key (`KEY#2` for a key's third server), for a handover. */
+  handles(): { readonly key: string; readonly server: Server }[] {
+    return this.entries.flatMap((entry) =>
+      entry.listeners.servers.map((server, index) => ({
+        key: index === 0 ? entry.key : `${entry.key}#${index}`,
+        server,
+      })),
+    );
   }
 
   /** The listeners for `order` (configured addresses): kept ones, then `added`; the rest closed. */

@@ -10,6 +10,8 @@ export interface ListenAddress {
 export interface PublicListeners {
   /** `HOST:PORT` of each bound listener (IPv6 in brackets), in the order given. */
   readonly addresses: readonly string[];
+  /** The listening servers, for an upgrade to hand to the new process. */
+  readonly servers: readonly Server[];
   /** Stops accepting now; connections already accepted are untouched. Idempotent. */
   close(): void;
 }
@@ -53,6 +55,7 @@ export async function bindListeners(
   }
   let closed = false;
   return {
+    servers,
     addresses: servers.map((server) => {
       const bound = server.address();
       return typeof bound === 'object' && bound !== null

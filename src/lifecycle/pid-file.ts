@@ -82,8 +82,35 @@ export async function claimPidFile(path: string): Promise<void> {
   }
 }
 
+/** Removes the pid file (and `PIDFILE.oldbin`, after an upgrade), each only if it names us. */
 export async function releasePidFile(path: string): Promise<void> {
-  if ((await readPidFile(path).catch(() => null)) === process.pid) {
-    await unlink(path).catch(() => undefined);
+  for (const file of [path, oldbinPath(path)]) {
+    if ((await readPidFile(file).catch(() => null)) === process.pid) {
+      await unlink(file).catch(() => undefined);
+    }
   }
+}
+
+/** nginx's convention: during an upgrade the old process's pid file is `PIDFILE.oldbin`. */
+export function oldbinPath(path: string): string {
+  return `${path}.oldbin`;
+}
+
+/** Before an upgrade starts the new process: our pid file becomes `PIDFILE.oldbin`. */
+export async function moveToOldbin(path: string): Promise<void> {
+  if ((await readPidFile(path)) !== process.pid) return;
+  await rename(path, oldbinPath(path)).catch((error: unknown) => {
+    throw new EbbError('PID_FILE_FAILED', `cannot move pid file ${path} to .oldbin`, {
+      cause: error,
+    });
+  });
+}
+
+/** After a failed upgrade: `PIDFILE.oldbin` names us again as `PIDFILE`, unless taken. */
+export async function restoreFromOldbin(path: string): Promise<void> {
+  const oldbin = oldbinPath(path);
+  if ((await readPidFile(oldbin).catch(() => null)) !== process.pid) return;
+  const current = await readPidFile(path).catch(() => null);
+  if (current !== null && current !== process.pid && isEbbServer(current)) return;
+  await rename(oldbin, path).catch(() => undefined);
 }

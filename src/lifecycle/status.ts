@@ -5,6 +5,7 @@
 import type { ConnectionPhase } from '../http/types.js';
 import type { ConnectionEntry, Registry } from './registry.js';
 import type { LifecycleState } from './state.js';
+import type { GenerationRow } from './handover-protocol.js';
 
 export interface ConnectionRow {
   readonly id: number;
@@ -53,6 +54,8 @@ export interface StatusSnapshot {
   /** Rows of in-flight downloads first, slowest (longest ETA) first; capped by `limit`. */
   readonly connections: readonly ConnectionRow[];
   readonly connectionsOmitted: number;
+  /** Older ebb processes still draining after upgrades (issue 11), newest first. */
+  readonly olderGenerations?: readonly GenerationRow[];
 }
 
 export interface StatusContext {
@@ -61,6 +64,7 @@ export interface StatusContext {
   readonly startedAtMs: number;
   readonly version: string;
   readonly listeners: readonly string[];
+  readonly olderGenerations?: readonly GenerationRow[];
 }
 
 function iso(ms: number): string {
@@ -169,5 +173,6 @@ export function buildStatus(
     },
     connections: kept,
     connectionsOmitted: rows.length - kept.length,
+    olderGenerations: ctx.olderGenerations ?? [],
   };
 }

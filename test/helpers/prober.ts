@@ -16,6 +16,8 @@ export interface ProbeCounts {
   otherStatus: number;
   /** Attempts that neither finished nor failed within the probe timeout. */
   stalled: number;
+  /** Of those, the ones whose connect never completed (a SYN left unanswered). */
+  stalledConnecting: number;
 }
 
 export interface Prober {
@@ -52,8 +54,17 @@ function probeOnce(
       socket.destroy();
       resolve();
     };
-    const timer = setTimeout(() => settle(() => counts.stalled++), PROBE_TIMEOUT_MS);
+    let connected = false;
+    const timer = setTimeout(
+      () =>
+        settle(() => {
+          counts.stalled++;
+          if (!connected) counts.stalledConnecting++;
+        }),
+      PROBE_TIMEOUT_MS,
+    );
     socket.on('connect', () => {
+      connected = true;
       socket.write(`GET ${path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n`);
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -103,6 +114,7 @@ export function startProber(
     wrongBytes: 0,
     otherStatus: 0,
     stalled: 0,
+    stalledConnecting: 0,
   };
   const inFlight = new Set<Promise<void>>();
   let waiters: Array<{ tried: number; resolve: () => void }> = [];
@@ -128,5 +140,5 @@ export function startProber(
 
 /** The counts on one line, as the issue asks them reported. */
 export function describeCounts(what: string, c: ProbeCounts): string {
-  return `${what}: tried ${c.tried}, ok ${c.ok}, refused ${c.refused}, reset ${c.reset}, wrong bytes ${c.wrongBytes} (${c.wrongResponses} responses), other status ${c.otherStatus}, stalled ${c.stalled}`;
+  return `${what}: tried ${c.tried}, ok ${c.ok}, refused ${c.refused}, reset ${c.reset}, wrong bytes ${c.wrongBytes} (${c.wrongResponses} responses), other status ${c.otherStatus}, stalled ${c.stalled} (${c.stalledConnecting} before connect)`;
 }

@@ -74,6 +74,7 @@ test('reload: a new root, a listener added and one removed; nothing refused, res
   assert.equal((await first).sha256, smallA.sha256);
 
   const prober = startProber(kept, '/small.bin', [smallA.data, smallB.data]);
+  t.after(() => prober.stop());
   await prober.after(60);
   await writeConfig({
     ...base,
@@ -121,6 +122,7 @@ test('reload: a broken config changes nothing, reports every problem, exit 2; SI
   const server = await startEbb(['--config', configPath]);
   const adminPort = adminPortOf(server.stderr.lines);
   const prober = startProber(server.port, '/small.bin', [smallA.data]);
+  t.after(() => prober.stop());
   await prober.after(40);
 
   // Three problems at once: a missing root, an address in use, an access log that cannot open.
