@@ -8,6 +8,7 @@ import type { ServeConfig } from './config/schema.js';
 import { LINGER_MS } from './http/connection.js';
 import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
 import { createStaticHandler } from './serve/handler.js';
+import type { MirrorHooks } from './serve/mirror-hooks.js';
 import type { ConnectionParts } from './lifecycle/acceptor.js';
 import { drainNewHandler } from './lifecycle/drain-replies.js';
 import type { ResponseSink } from './lifecycle/response-record.js';
@@ -26,10 +27,12 @@ export function buildConnectionParts(
   config: ServeConfig,
   root: string,
   sinks: readonly ResponseSink[],
+  mirror: MirrorHooks | undefined,
 ): ConnectionParts {
   const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
+  const files = { root, index, listing, dotfiles, followSymlinks, cacheControl, mirror };
   return {
-    handler: createStaticHandler({ root, index, listing, dotfiles, followSymlinks, cacheControl }),
+    handler: createStaticHandler(files),
     newcomerHandler: drainNewHandler(config.drainNew),
     options: {
       headerTimeoutMs: config.headerTimeoutMs,

@@ -8,18 +8,27 @@ import { isDeepStrictEqual } from 'node:util';
 import { isEbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
 import { diffConfigs, diffListen } from './config/diff-config.js';
-import { openAccessLog, type AccessLog } from './log/access-log.js';
+import type { Socket } from 'node:net';
+import type { AccessLog } from './log/access-log.js';
 import type { SwitchableLog } from './log/switchable-log.js';
-import type { Acceptor } from './lifecycle/acceptor.js';
+import type { Acceptor, ConnectionParts } from './lifecycle/acceptor.js';
+import type { ListenerErrorSink } from './lifecycle/listeners.js';
 import type { ReloadOutcome } from './lifecycle/change-outcome.js';
 import type { Drain } from './lifecycle/drain.js';
 import { bindEach, type KeyedListener, type ListenerSet } from './lifecycle/listener-set.js';
-import { buildConnectionParts, resolveRoot } from './connection-parts.js';
+import { resolveRoot } from './connection-parts.js';
 
 export interface Reloadable {
   /** Reads the config again from the same command line and file. */
   readonly loadConfig: () => Promise<ServeConfig>;
+  /** The connection parts for a config and its resolved root, as at start-up. */
+  readonly buildParts: (config: ServeConfig, root: string) => ConnectionParts;
+  /** Opens an access log as at start-up (its faults told the same way). */
+  readonly openLog: (target: ServeConfig['accessLog']) => Promise<AccessLog>;
   readonly acceptor: Acceptor;
+  /** What the listeners call with each accepted socket (the acceptor, behind the fd gate). */
+  readonly accept: (socket: Socket) => void;
+  readonly onListenerError: ListenerErrorSink;
   /** null when systemd handed the listeners over: `listen` is then the socket unit's. */
   readonly listeners: ListenerSet | null;
   readonly log: SwitchableLog;
@@ -61,8 +70,8 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   const { added } = diffListen(previous.listen, next.listen);
   const built = await allOrProblems<[string, AccessLog | null, KeyedListener[]]>([
     resolveRoot(next.root),
-    sameLog ? Promise.resolve(null) : openAccessLog(next.accessLog),
-    bindEach(added, target.acceptor.onSocket),
+    sameLog ? Promise.resolve(null) : target.openLog(next.accessLog),
+    bindEach(added, target.accept, target.onListenerError, next.listen),
   ]);
   if (!built.ok) {
     const [, log, listeners] = built.done as [unknown, AccessLog | undefined, KeyedListener[]?];
@@ -73,7 +82,7 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   const [root, log, addedListeners] = built.values;
 
   // Everything is built: swap it in, in one turn of the event loop.
-  target.acceptor.use(buildConnectionParts(next, root, target.acceptor.parts.sinks));
+  target.acceptor.use(target.buildParts(next, root));
   target.drain.useSettings(next);
   target.listeners?.replace(next.listen, addedListeners);
   target.config = next;

@@ -3,11 +3,16 @@
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
 import type { ServeConfig } from './config/schema.js';
-import { openAccessLog } from './log/access-log.js';
+import { createMirrorHooks } from './mirror/mirror-hooks.js';
+import { startDigests } from './mirror/digest-queue.js';
+import { openDigestStore } from './mirror/digest-store.js';
+import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
+import type { OperatorOutput } from './log/operator-output.js';
 import { SwitchableLog } from './log/switchable-log.js';
 import { accessLogSink } from './access-log-sink.js';
 import { buildConnectionParts, resolveRoot } from './connection-parts.js';
 import { reload, type Reloadable } from './reload.js';
+import { upgrader } from './upgrade.js';
 import { Registry } from './lifecycle/registry.js';
 import { bindEach, ListenerSet } from './lifecycle/listener-set.js';
 import { Drain } from './lifecycle/drain.js';
@@ -18,11 +23,12 @@ import { adoptOrBind, receiveHandover, type ParentChannel } from './lifecycle/ha
 import type { GenerationRow } from './lifecycle/handover-protocol.js';
 import type { StatusSnapshot } from './lifecycle/status.js';
 import type { CommandLine } from './lifecycle/upgrade.js';
-import { upgrader } from './upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
+import { Warnings } from './lifecycle/warnings.js';
+import { FdGate } from './lifecycle/fd-limit.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
 import { startAdminServer, type AdminBinding, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
@@ -34,8 +40,8 @@ import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
 
 export interface ServerOptions {
   readonly version: string;
-  /** Operator messages (stderr). */
-  readonly say: (line: string) => void;
+  /** Operator messages (stderr), best effort. */
+  readonly output: OperatorOutput;
   /** Reads the configuration again from the same command line and file (for a reload). */
   readonly loadConfig: () => Promise<ServeConfig>;
   /** How this ebb was started: an upgrade starts the new one the same way. */
@@ -74,7 +80,7 @@ function reloader(target: Reloadable, say: (line: string) => void) {
 
 function signalActions(
   drain: Drain,
-  log: SwitchableLog,
+  log: AccessLog,
   reloadNow: (trigger: string) => Promise<ReloadOutcome>,
   upgradeNow: (trigger: string) => Promise<UpgradeOutcome>,
   say: (line: string) => void,
@@ -92,37 +98,69 @@ function signalActions(
 }
 
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
-  const { say, handover } = options;
+  const say = options.output.say;
+  const { handover } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
   // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
   const account = await accountToRunAs(config, say);
   const activation = takeSocketActivation();
-  const log = new SwitchableLog(await openAccessLog(config.accessLog));
+  const warnings = new Warnings(say);
+  const log = new SwitchableLog(
+    await openAccessLog(config.accessLog, accessLogFaults(config, warnings)),
+  );
+  noteStderrLoss(options.output, warnings, log);
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
-  const metrics = createServerMetrics({ registry, state: () => lifecycleView(drain.state) });
-  const parts = buildConnectionParts(config, root, [accessLogSink(log), metrics.sink, drain]);
-  const acceptor = createAcceptor(registry, drain, parts);
+  const metrics = createServerMetrics({
+    registry,
+    state: () => lifecycleView(drain.state),
+    faults: {
+      warningCount: (code) => warnings.count(code),
+      accessLogLinesDropped: () => log.linesDropped,
+    },
+  });
+  const digests = config.digests
+    ? startDigests(await openDigestStore(config.stateDir, say), say)
+    : null;
+  const sinks = [accessLogSink(log), metrics.sink, drain];
+  // Start-up and each reload (issue 11) build the parts the same way, over the same digests.
+  const buildParts: Reloadable['buildParts'] = (next, nextRoot) =>
+    buildConnectionParts(
+      next,
+      nextRoot,
+      sinks,
+      createMirrorHooks({
+        peers: next.peers,
+        digests,
+        metalink: next.metalink,
+        generator: `ebb/${options.version}`,
+      }),
+    );
+  const acceptor = createAcceptor(registry, drain, buildParts(config, root));
+  const fdGate = new FdGate(() => registry.size, warnings);
+  const accept = fdGate.guard(acceptor.onSocket);
+  const onListenerError = (error: NodeJS.ErrnoException, where: string): void =>
+    warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);
   const fromSystemd = activation.publicFds.length > 0;
   // An upgrade (issue 11): the sockets are asked for only now that connections can be served.
-  const inherited = handover === null ? null : await receiveHandover(handover, acceptor.onSocket);
+  const inherited = handover === null ? null : await receiveHandover(handover, accept);
   const listeners = new ListenerSet(
     fromSystemd
-      ? [
-          {
-            key: 'systemd',
-            listeners: await adoptListeners(activation.publicFds, acceptor.onSocket),
-          },
-        ]
+      ? [{ key: 'systemd', listeners: await adoptListeners(activation.publicFds, accept) }]
       : inherited !== null
-        ? await adoptOrBind(config.listen, inherited, acceptor.onSocket) // an upgrade (issue 11)
-        : await bindEach(config.listen, acceptor.onSocket),
+        ? await adoptOrBind(config.listen, inherited, accept, onListenerError) // issue 11
+        : await bindEach(config.listen, accept, onListenerError),
   );
   const reloadNow = reloader(
     {
       loadConfig: options.loadConfig,
+      buildParts,
+      openLog: (target) =>
+        openAccessLog(target, accessLogFaults({ ...config, accessLog: target }, warnings)),
       acceptor,
+      accept,
+      onListenerError,
       listeners: fromSystemd ? null : listeners,
       log,
       drain,
@@ -156,6 +194,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     changes: { reload: () => reloadNow('admin'), upgrade: () => upgradeNow('admin') },
     startedAtMs: Date.now(),
     version: options.version,
+    warnings: () => warnings.list(),
   });
   // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
   const notifier = createNotifier(process.env, say);
@@ -165,6 +204,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     if (state.kind !== 'serving' && state.trigger !== 'upgrade') supervisor.drainBegan();
   });
 
+  let lowRoom: string | null = null;
   const adminAt: AdminBinding | null =
     activation.adminFd !== null
       ? { kind: 'fd', fd: activation.adminFd }
@@ -174,6 +214,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   try {
     if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
     if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    // Once all ebb opens at start is open, and while /proc/self is still readable (before setuid).
+    lowRoom = fdGate.measure();
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
@@ -190,6 +232,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   if (admin !== null) say(`admin on ${admin.address}`);
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
+  if (lowRoom !== null) say(lowRoom);
   const from = inherited === null ? '' : `, upgraded from pid ${inherited.oldPid}`;
   say(`serving ${root} (pid ${process.pid}${from})`);
   if (handover !== null) {
@@ -206,8 +249,36 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
   generations.stop();
+  // Handed over (issue 11): the new process is the service now; its status is not ours to set.
   const told = summary.trigger === 'upgrade' ? Promise.resolve() : supervisor.finished(summary);
-  await Promise.all([admin?.close(), log.close(), told]);
+  await Promise.all([admin?.close(), log.close(), told, digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
+}
+
+/** Access log failures: counted each time, told once per episode (rate-limited), then resumed. */
+function accessLogFaults(config: ServeConfig, warnings: Warnings): AccessLogFaults {
+  const where = config.accessLog.kind === 'file' ? config.accessLog.path : 'stdout';
+  return {
+    failed: (why) =>
+      warnings.record(
+        'ACCESS_LOG_WRITE',
+        `cannot write the access log (${where}): ${why}; serving on, lines held up to 1 MiB, then dropped`,
+      ),
+    resumed: (failedForMs, linesDropped) =>
+      warnings.resolve(
+        'ACCESS_LOG_WRITE',
+        `access log (${where}) written again after ${(failedForMs / 1000).toFixed(1)} s; ` +
+          `${linesDropped} lines dropped`,
+      ),
+  };
+}
+
+/** stderr gone (terminal closed, pipe reader left): noted where it still can be. */
+function noteStderrLoss(output: OperatorOutput, warnings: Warnings, log: AccessLog): void {
+  output.onStderrLost((loss) => {
+    const message = `stderr failed (${loss.why}): operator messages are dropped from now on`;
+    warnings.record('STDERR_WRITE', message);
+    log.note(`ebb ${new Date().toISOString()} ${message}`);
+  });
 }

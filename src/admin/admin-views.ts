@@ -8,6 +8,7 @@ import type { GenerationRow } from '../lifecycle/handover-protocol.js';
 import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
+import type { Warning } from '../lifecycle/warnings.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
 import { changeRoutes, type ChangeControl } from './change-routes.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
@@ -30,6 +31,8 @@ export interface AdminSources {
   readonly changes: ChangeControl;
   readonly startedAtMs: number;
   readonly version: string;
+  /** Faults survived, for the status banner (src/lifecycle/warnings.ts). */
+  readonly warnings?: () => readonly Warning[];
 }
 
 export interface AdminViews {
@@ -53,6 +56,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         version: sources.version,
         listeners: sources.listenerAddresses(),
         olderGenerations: sources.olderGenerations(),
+        warnings: sources.warnings?.() ?? [],
       },
       limit,
     );

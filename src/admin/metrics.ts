@@ -17,10 +17,18 @@ import { CUT_REASONS, isCutReason } from '../http/types.js';
 import type { Registry } from '../lifecycle/registry.js';
 import type { ResponseSink } from '../lifecycle/response-record.js';
 import type { LifecycleState } from '../lifecycle/state.js';
+import { WARNING_CODES, type WarningCode } from '../lifecycle/warnings.js';
+
+/** Faults the server survived (see /status `warnings`). */
+export interface FaultCounts {
+  warningCount(code: WarningCode): number;
+  accessLogLinesDropped(): number;
+}
 
 export interface MetricsSource {
   readonly registry: Registry;
   state(): LifecycleState;
+  readonly faults?: FaultCounts;
 }
 
 export interface ServerMetrics {
@@ -29,6 +37,32 @@ export interface ServerMetrics {
   render(): Promise<string>;
   /** Counts each response and cut as it ends (one of the registry's sinks). */
   readonly sink: ResponseSink;
+}
+
+/**
+ * The method label: a known method as sent, anything else `other`. Any token is a method on the
+ * wire (answered 405), so labelling by the raw token would add a label set per distinct token,
+ * forever: one client could grow the heap until the process dies.
+ */
+export const METHOD_LABELS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+] as const;
+
+export function methodLabel(method: string): string {
+  return (METHOD_LABELS as readonly string[]).includes(method) ? method : 'other';
+}
+
+/** Status codes are what ebb sends, a small set; anything outside 100–599 is a bug: `other`. */
+export function codeLabel(status: number): string {
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
 }
 
 /** 0 serving, 1 draining, 2 stopping. */
@@ -58,6 +92,28 @@ function mirroredCounter(
       this.inc(read());
     },
   });
+}
+
+/** One series per warning code (all present from the start, so `rate()` works), lines dropped. */
+function faultMetrics(register: PromRegistry, faults: FaultCounts): void {
+  new Counter({
+    name: 'ebb_warnings_total',
+    help: 'Faults survived, by code: ACCEPT_FAILED (connections refused at the open-file limit), ACCESS_LOG_WRITE, STDERR_WRITE.',
+    labelNames: ['code'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const code of WARNING_CODES) this.inc({ code }, faults.warningCount(code));
+    },
+  });
+  mirroredCounter(
+    register,
+    {
+      name: 'ebb_access_log_lines_dropped_total',
+      help: 'Access log lines lost: the log could not be written (full disk, reader gone) and its queue was full.',
+    },
+    () => faults.accessLogLinesDropped(),
+  );
 }
 
 export function createServerMetrics(source: MetricsSource): ServerMetrics {
@@ -128,9 +184,11 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
     },
   });
 
+  if (source.faults !== undefined) faultMetrics(register, source.faults);
+
   const sink: ResponseSink = {
     responseWritten(record) {
-      requests.inc({ code: String(record.status), method: record.request.method });
+      requests.inc({ code: codeLabel(record.status), method: methodLabel(record.request.method) });
       if (isCutReason(record.written)) cuts.inc({ reason: record.written });
     },
     // A response handed whole to the kernel can still be cut while the client reads its tail.

@@ -7,6 +7,7 @@
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { Registry } from '../lifecycle/registry.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import { smoothRate, THROUGHPUT_RATE } from '../progress/smooth-rate.js';
 import { WatchedTicker } from './watched-ticker.js';
 
 /** Rows per snapshot: the slowest few hundred; the rest are counted in `connectionsOmitted`. */
@@ -14,12 +15,6 @@ export const FEED_ROW_LIMIT = 300;
 export const FEED_INTERVAL_MS = 1000;
 /** Throughput points kept: five minutes at one a second. */
 export const HISTORY_POINTS = 300;
-/**
- * Ticks the throughput is averaged over. Acknowledgements arrive in bursts (the progress
- * sampler runs on its own second, a client's receive window fills in jumps), so a one-tick
- * rate would flicker between zero and double.
- */
-export const RATE_WINDOW_TICKS = 3;
 
 export interface ThroughputPoint {
   /** Milliseconds since the epoch. */
@@ -64,8 +59,18 @@ export class SnapshotFeed {
   private readonly ticker: WatchedTicker<FeedViewer>;
   private readonly history: ThroughputPoint[] = [];
   private lastMessage: string | null = null;
-  /** Delivered totals of the last few ticks: the rate is taken over RATE_WINDOW_TICKS. */
-  private totals: Array<{ atMs: number; bytes: number }> = [];
+  /**
+   * The smoothed rate and where its open interval began. Acknowledgements arrive in bursts
+   * seconds apart (a slow reader's window opens in jumps; the sampler may stretch its
+   * interval), so a rate over the last few ticks read 0 B/s between bursts.
+   */
+  private rate: {
+    startMs: number;
+    tickMs: number;
+    openedMs: number;
+    bytes: number;
+    bytesPerSec: number;
+  } | null = null;
   private finished: string | null = null;
 
   constructor(
@@ -117,19 +122,28 @@ export class SnapshotFeed {
   private throughput(status: StatusSnapshot): ThroughputPoint | null {
     const atMs = Date.parse(status.now);
     const bytes = this.delivered();
+    const last = this.rate;
     // After a gap (nobody watched for a while) start afresh rather than average over it.
-    if (this.totals.length > 0 && atMs - (this.totals.at(-1)?.atMs ?? 0) > 3 * this.intervalMs) {
-      this.totals = [];
+    if (last === null || atMs - last.tickMs > 3 * this.intervalMs) {
+      this.rate = { startMs: atMs, tickMs: atMs, openedMs: atMs, bytes, bytesPerSec: 0 };
+      return null;
     }
-    const first = this.totals[0];
-    this.totals.push({ atMs, bytes });
-    if (this.totals.length > RATE_WINDOW_TICKS + 1) this.totals.shift();
-    const last = first === undefined ? undefined : this.totals[0];
-    if (last === undefined || atMs <= last.atMs) return null;
-    const point = {
-      atMs,
-      bytesPerSec: Math.max(0, Math.round(((bytes - last.bytes) * 1000) / (atMs - last.atMs))),
-    };
+    if (atMs <= last.tickMs) return null;
+    const elapsedMs = atMs - last.startMs;
+    const rate = smoothRate(
+      {
+        bytesPerSec: last.bytesPerSec,
+        deltaBytes: bytes - last.bytes,
+        intervalMs: atMs - last.openedMs,
+        elapsedMs,
+      },
+      THROUGHPUT_RATE,
+    );
+    this.rate = rate.closed
+      ? { ...last, tickMs: atMs, openedMs: atMs, bytes, bytesPerSec: rate.bytesPerSec }
+      : { ...last, tickMs: atMs };
+    if (elapsedMs <= THROUGHPUT_RATE.warmUpMs) return null;
+    const point = { atMs, bytesPerSec: Math.round(rate.bytesPerSec) };
     this.history.push(point);
     if (this.history.length > HISTORY_POINTS) this.history.shift();
     return point;

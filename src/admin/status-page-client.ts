@@ -13,6 +13,10 @@ const CHART_WINDOW_MS = 5 * 60 * 1000;
 const CHART_WIDTH = 600;
 const CHART_HEIGHT = 80;
 const PROBE_INTERVAL_MS = 5000;
+/** Cut downloads listed after the server exits; the rest are counted. */
+const CUTS_SHOWN = 50;
+/** Warnings shown at once (the server keeps its own bounded list). */
+const WARNINGS_SHOWN = 10;
 
 type SortKey = 'client' | 'path' | 'state' | 'progress' | 'bytes' | 'rate' | 'eta';
 interface Sort {
@@ -105,9 +109,36 @@ function renderState(status: StatusSnapshot): void {
       ? 'serving'
       : `${status.state} since ${formatClock(status.since)} (${formatSeconds(ago)} ago)`;
   element('deadline').textContent =
-    status.deadline === null ? '' : `deadline ${formatClock(status.deadline)}`;
+    status.deadline === null
+      ? ''
+      : `deadline ${formatClock(status.deadline)} (in ${formatSeconds(deadlineLeftSeconds(status))})`;
   element('meta').textContent =
     `ebb ${status.version} · pid ${status.pid} · ${status.listeners.join(', ')}`;
+}
+
+/** Seconds from the snapshot's time to its drain deadline; null without one. */
+function deadlineLeftSeconds(status: StatusSnapshot): number | null {
+  if (status.deadline === null) return null;
+  return Math.max(0, (Date.parse(status.deadline) - Date.parse(status.now)) / 1000);
+}
+
+/** What the deadline means for the downloads shown: how many would still be running then. */
+function describeDeadline(status: StatusSnapshot): string {
+  const leftSeconds = deadlineLeftSeconds(status);
+  if (status.deadline === null || leftSeconds === null) return '';
+  const late = status.connections.filter(
+    (row) => isInFlight(row) && row.etaSeconds !== null && row.etaSeconds > leftSeconds,
+  ).length;
+  const verdict =
+    late > 0
+      ? `at current rates ${late} download${late === 1 ? '' : 's'} would not finish by then.`
+      : status.forecast.lastCompletionAt === null
+        ? ''
+        : 'at current rates every download finishes before it.';
+  return (
+    `Deadline ${formatClock(status.deadline)} (in ${formatSeconds(leftSeconds)}): ` +
+    `whatever remains then is cut${verdict === '' ? '.' : `; ${verdict}`}`
+  );
 }
 
 function renderBanner(status: StatusSnapshot): void {
@@ -122,18 +153,69 @@ function renderBanner(status: StatusSnapshot): void {
     `${status.state === 'draining' ? 'Draining' : 'Stopping'}: ${c.connections} connections open, ` +
       `${c.downloadsInFlight} downloads with ${formatBytes(c.bytesLeft)} left.`,
   ];
-  if (f.lastCompletionAt !== null) {
+  if (f.lastCompletionAt === null) {
+    parts.push('No download left.');
+  } else if (f.unknown >= c.downloadsInFlight) {
+    // Every rate is still being measured: the server's forecast is then just "now".
+    parts.push(`No forecast yet: ${f.unknown} with no measurable rate yet.`);
+  } else {
     parts.push(
       `Last completion forecast at ${formatClock(f.lastCompletionAt)} (in ${formatSeconds(f.secondsLeft)})` +
         (f.unknown > 0 ? `, ${f.unknown} with no measurable rate yet.` : '.'),
     );
-  } else {
-    parts.push('No download left.');
   }
-  if (status.deadline !== null)
-    parts.push(`Whatever remains at ${formatClock(status.deadline)} is cut.`);
+  if (status.deadline !== null) parts.push(describeDeadline(status));
   banner.textContent = parts.join(' ');
   banner.hidden = false;
+}
+
+interface StatusWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly count: number;
+  readonly firstAtMs: number;
+  readonly lastAtMs: number;
+}
+
+function isWarning(value: unknown): value is StatusWarning {
+  if (typeof value !== 'object' || value === null) return false;
+  const w = value as Record<string, unknown>;
+  return (
+    typeof w['code'] === 'string' &&
+    typeof w['message'] === 'string' &&
+    typeof w['count'] === 'number' &&
+    typeof w['firstAtMs'] === 'number' &&
+    typeof w['lastAtMs'] === 'number'
+  );
+}
+
+/** The snapshot's `warnings` (a newer server's field): absent, empty or malformed → none. */
+function warningsOf(status: StatusSnapshot): readonly StatusWarning[] {
+  const value: unknown = Reflect.get(status, 'warnings');
+  return Array.isArray(value) ? value.filter(isWarning) : [];
+}
+
+function describeWarning(w: StatusWarning): string {
+  const clock = (ms: number): string => formatClock(new Date(ms).toISOString());
+  const times =
+    w.count === 1
+      ? `at ${clock(w.lastAtMs)}`
+      : `${w.count.toLocaleString('en')} times, ${clock(w.firstAtMs)} to ${clock(w.lastAtMs)}`;
+  return `${w.message} (${w.code}, ${times})`;
+}
+
+/** One line per warning, as text: a message may quote a path or an address. */
+function renderWarnings(status: StatusSnapshot): void {
+  const box = element('warnings');
+  const warnings = warningsOf(status);
+  box.hidden = warnings.length === 0;
+  const list = element('warning-list');
+  list.replaceChildren(
+    ...warnings.slice(0, WARNINGS_SHOWN).map((w) => make('li', undefined, describeWarning(w))),
+  );
+  if (warnings.length > WARNINGS_SHOWN) {
+    list.append(make('li', 'more', `… and ${warnings.length - WARNINGS_SHOWN} more`));
+  }
 }
 
 function setCard(id: string, text: string): void {
@@ -222,14 +304,33 @@ function progressCell(row: ConnectionRow): HTMLTableCellElement {
   return cell;
 }
 
+/**
+ * The method, then the file name cut on the left when it does not fit (the end of a path, the
+ * ISO's name, is what tells rows apart); the whole name on hover.
+ */
+function fileCell(row: ConnectionRow): HTMLTableCellElement {
+  const cell = make('td', 'path');
+  if (row.path === null) return cell;
+  const name = displayPath(row.path);
+  cell.title = name;
+  const box = make('div', 'file');
+  if (row.method !== null) box.append(make('span', 'method', row.method), ' ');
+  // `bdi`: the name keeps its own left-to-right order inside the right-to-left box that puts
+  // the ellipsis on the left.
+  const cut = make('span', 'name');
+  cut.append(make('bdi', undefined, name));
+  box.append(cut);
+  cell.append(box);
+  return cell;
+}
+
 function renderRow(row: ConnectionRow): HTMLTableRowElement {
   const tr = make('tr');
   tr.dataset['id'] = String(row.id);
   const inFlight = isInFlight(row);
-  const file = row.path === null ? '' : `${row.method ?? ''} ${displayPath(row.path)}`.trim();
   tr.append(
     make('td', 'client', row.client),
-    make('td', 'path', file),
+    fileCell(row),
     make('td', `state ${row.state}`, row.state),
     progressCell(row),
     make(
@@ -237,7 +338,11 @@ function renderRow(row: ConnectionRow): HTMLTableRowElement {
       'num bytes',
       inFlight ? `${formatBytes(row.bytesAcked)} of ${formatBytes(row.bytesDue)}` : '',
     ),
-    make('td', 'num rate', inFlight ? formatRate(row.rateBytesPerSec) : ''),
+    make(
+      'td',
+      'num rate',
+      !inFlight ? '' : row.rateBytesPerSec > 0 ? formatRate(row.rateBytesPerSec) : '—',
+    ),
     make('td', 'num eta', inFlight ? formatSeconds(row.etaSeconds) : ''),
   );
   tr.title = row.path === null ? row.client : `${row.client} ${row.method ?? ''} ${row.path}`;
@@ -288,7 +393,7 @@ function onResetSort(): void {
 
 type Link = 'connecting' | 'live' | 'reconnecting' | 'gone';
 
-function setLink(link: Link, detail = ''): void {
+function setLink(link: Link, detail: readonly Node[] = []): void {
   document.body.dataset['link'] = link;
   const text: Record<Link, string> = {
     connecting: 'connecting…',
@@ -299,16 +404,45 @@ function setLink(link: Link, detail = ''): void {
   element('link').textContent = text[link];
   const goneBox = element('gone');
   goneBox.hidden = link !== 'gone';
-  if (link === 'gone') goneBox.textContent = `The server has exited. ${detail}`.trim();
+  if (link === 'gone')
+    goneBox.replaceChildren(make('p', undefined, 'The server has exited.'), ...detail);
 }
 
-function describeSummary(summary: DrainSummary): string {
+function describeSummary(summary: DrainSummary): Node[] {
   const cuts = summary.cut.length === 0 ? 'none cut' : `${summary.cut.length} cut`;
-  return (
+  const text =
     `Drain finished in ${(summary.durationMs / 1000).toFixed(1)} s: ` +
     `${summary.completed.count} downloads completed (${formatBytes(summary.completed.bytes)}), ` +
-    `${cuts}; exit status ${summary.exitStatus}.`
-  );
+    `${cuts}; exit status ${summary.exitStatus}.`;
+  const nodes: Node[] = [make('p', undefined, text)];
+  if (summary.cut.length === 0) return nodes;
+  const list = make('ul', 'cuts');
+  for (const cut of summary.cut.slice(0, CUTS_SHOWN)) {
+    list.append(
+      make(
+        'li',
+        undefined,
+        `cut (${cut.reason}): ${cut.client} ${displayPath(cut.path)}, ` +
+          `${formatBytes(cut.bytesSent)} of ${formatBytes(cut.bytesDue)}`,
+      ),
+    );
+  }
+  if (summary.cut.length > CUTS_SHOWN) {
+    list.append(make('li', 'more', `… and ${summary.cut.length - CUTS_SHOWN} more`));
+  }
+  nodes.push(list);
+  return nodes;
+}
+
+/** Nothing is known to be connected once the server is gone: no stale rows, no stale rates. */
+function clearLiveFigures(): void {
+  latest = null;
+  element('rows').replaceChildren();
+  element('empty').hidden = false;
+  element('more').hidden = true;
+  element('warnings').hidden = true;
+  setCard('connections', '0');
+  setCard('throughput', '—');
 }
 
 function onStatus(data: FeedStatus): void {
@@ -320,14 +454,20 @@ function onStatus(data: FeedStatus): void {
   setLink('live');
   renderState(status);
   renderBanner(status);
+  renderWarnings(status);
   renderTotals(status);
   renderChart(nowMs);
   renderTable(status);
 }
 
-function markGone(detail: string): void {
+function markGone(detail: readonly Node[]): void {
   gone = true;
   element('banner').hidden = true;
+  const pill = element('state');
+  pill.className = 'pill exited';
+  pill.textContent = 'exited';
+  element('deadline').textContent = '';
+  clearLiveFigures();
   setLink('gone', detail);
 }
 
@@ -339,7 +479,13 @@ async function probe(source: EventSource): Promise<void> {
     if (source.readyState === EventSource.CLOSED) window.setTimeout(connect, 2000);
   } catch {
     source.close();
-    markGone('Its admin listener no longer answers; this page will reconnect if it comes back.');
+    markGone([
+      make(
+        'p',
+        undefined,
+        'Its admin listener no longer answers; this page will reconnect if it comes back.',
+      ),
+    ]);
     window.setTimeout(() => void watchForReturn(), PROBE_INTERVAL_MS);
   }
 }

@@ -14,10 +14,10 @@ export interface StatusPage {
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1d232a; --muted: #66707a; --bg: #fbfbfa; --card: #fff;
   --line: #e3e5e8; --accent: #2f6fdf; --drain: #b26a00; --drain-bg: #fff4e0; --gone: #b3261e;
-  --gone-bg: #fde8e7; }
+  --gone-bg: #fde8e7; --warn: #8a5a00; --warn-bg: #fff8d6; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e8ea; --muted: #9aa3ad; --bg: #15181b;
   --card: #1d2125; --line: #30363c; --accent: #6ea0ff; --drain: #ffb347; --drain-bg: #3a2a10;
-  --gone: #ff8a80; --gone-bg: #3b1614; } }
+  --gone: #ff8a80; --gone-bg: #3b1614; --warn: #ffd866; --warn-bg: #332b0c; } }
 * { box-sizing: border-box; }
 body { margin: 0; padding: 1rem 1.5rem 2rem; font: 14px/1.45 system-ui, sans-serif;
   color: var(--fg); background: var(--bg); }
@@ -26,7 +26,7 @@ h1 { font-size: 1.3rem; margin: 0 .5rem 0 0; }
 .pill { padding: .1rem .6rem; border-radius: 1rem; background: var(--line); font-weight: 600; }
 .pill.serving { background: #d9f2e0; color: #17662f; }
 .pill.draining { background: var(--drain-bg); color: var(--drain); }
-.pill.stopping { background: var(--gone-bg); color: var(--gone); }
+.pill.stopping, .pill.exited { background: var(--gone-bg); color: var(--gone); }
 #deadline { color: var(--drain); font-weight: 600; }
 #link { margin-left: auto; color: var(--muted); }
 body[data-link=reconnecting] #link { color: var(--drain); font-weight: 600; }
@@ -35,6 +35,11 @@ body[data-link=gone] main { opacity: .45; }
 .notice { margin: .75rem 0; padding: .6rem .9rem; border-radius: .4rem; font-weight: 600; }
 #banner { background: var(--drain-bg); color: var(--drain); border: 1px solid var(--drain); }
 #gone { background: var(--gone-bg); color: var(--gone); border: 1px solid var(--gone); }
+#warnings { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); }
+.notice p { margin: 0; }
+.notice ul { margin: .3rem 0 0; padding-left: 1.2rem; font-weight: 400; }
+.notice li { overflow-wrap: anywhere; }
+.cuts li { font-family: ui-monospace, monospace; }
 .cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: .75rem 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .4rem;
   padding: .4rem .8rem; min-width: 9rem; }
@@ -47,14 +52,23 @@ body[data-link=gone] main { opacity: .45; }
 #chart-line { fill: none; stroke: var(--accent); stroke-width: 1.5; }
 #chart-area { fill: var(--accent); opacity: .15; stroke: none; }
 .chart .label { color: var(--muted); font-size: .8rem; display: flex; justify-content: space-between; }
+/* Narrow screens scroll the table sideways rather than squeeze every column. */
+.table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); }
 th, td { padding: .25rem .5rem; border-bottom: 1px solid var(--line); text-align: left;
   white-space: nowrap; }
 th { cursor: pointer; user-select: none; color: var(--muted); font-weight: 600; }
 th[aria-sort=ascending]::after { content: ' ▲'; }
 th[aria-sort=descending]::after { content: ' ▼'; }
-td.path { max-width: 28rem; overflow: hidden; text-overflow: ellipsis;
-  font-family: ui-monospace, monospace; }
+/* The file column takes what the others leave (width 100%, max-width 0 lets it shrink) and
+   cuts the name on the left: right-to-left box, the name itself isolated left-to-right. */
+th[data-key=path], td.path { width: 100%; }
+td.path { max-width: 0; min-width: 14rem; font-family: ui-monospace, monospace; }
+.file { display: flex; }
+.file .method { flex: none; margin-right: .6ch; color: var(--muted); }
+.file .name { flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis;
+  direction: rtl; text-align: left; }
+.file bdi { direction: ltr; unicode-bidi: isolate; }
 td.client { font-family: ui-monospace, monospace; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.state { color: var(--muted); }
@@ -77,6 +91,10 @@ const BODY = `
 <div id="gone" class="notice" role="alert" hidden></div>
 <main>
   <div id="banner" class="notice" role="status" hidden></div>
+  <div id="warnings" class="notice" role="alert" hidden>
+    <p>Warnings from the server:</p>
+    <ul id="warning-list"></ul>
+  </div>
   <section class="cards">
     <div class="card"><span class="label">uptime</span><span class="value" id="uptime">…</span></div>
     <div class="card"><span class="label">requests</span><span class="value" id="requests">…</span></div>
@@ -91,6 +109,7 @@ const BODY = `
       <polyline id="chart-line" points=""></polyline>
     </svg>
   </section>
+  <div class="table-wrap">
   <table>
     <thead>
       <tr id="head-row">
@@ -101,6 +120,7 @@ const BODY = `
     </thead>
     <tbody id="rows"></tbody>
   </table>
+  </div>
   <p id="empty">No connections.</p>
   <p id="more" hidden></p>
   <p><button id="reset-sort" type="button">slowest first</button></p>

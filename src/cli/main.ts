@@ -7,6 +7,7 @@ import { ERROR_CODES, EXIT_STATUS, exitStatusFor, isEbbError, type ErrorCode } f
 import { loadServeConfig } from '../config/load-serve-config.js';
 import { describeServeFlags } from '../config/serve-flags.js';
 import { runServer } from '../server.js';
+import { guardStandardStreams } from '../log/operator-output.js';
 import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
@@ -59,9 +60,8 @@ errors (exit status, code, meaning):
 ${errorTable()}
 `;
 
-const say = (line: string): void => {
-  process.stderr.write(`ebb: ${line}\n`);
-};
+// Before anything is printed: no write to stdout or stderr may kill ebb (a closed terminal, a pipe).
+const output = guardStandardStreams(process.stderr, process.stdout);
 
 /** The IPC channel to the ebb that started this one in an upgrade; null for a plain start. */
 function parentChannel(): ParentChannel | null {
@@ -83,7 +83,7 @@ async function serve(rest: readonly string[], cwd: string): Promise<number> {
   try {
     return await runServer(await loadServeConfig(rest, cwd), {
       version: VERSION,
-      say,
+      output,
       loadConfig: () => loadServeConfig(rest, cwd),
       commandLine: {
         execPath: process.execPath,

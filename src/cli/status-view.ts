@@ -123,12 +123,12 @@ export function forecastLine(status: StatusSnapshot): string | null {
   const f = status.forecast;
   const c = status.counters;
   if (c.downloadsInFlight === 0 || f.lastCompletionAt === null) return null;
-  const unknown = f.unknown > 0 ? `, ${f.unknown} with no rate yet` : '';
   const label = status.state === 'serving' ? 'in flight' : 'drain';
-  return (
-    `${label}: ${c.downloadsInFlight} downloads, ${formatBytes(c.bytesLeft)} left, ` +
-    `last done ${clockTime(f.lastCompletionAt)} (in ${formatSeconds(f.secondsLeft)})${unknown}`
-  );
+  const head = `${label}: ${c.downloadsInFlight} downloads, ${formatBytes(c.bytesLeft)} left`;
+  // No rate measured yet (the first seconds of every download): no forecast either.
+  if (f.unknown >= c.downloadsInFlight) return `${head}, last done ? (no rate yet)`;
+  const unknown = f.unknown > 0 ? `, ${f.unknown} with no rate yet` : '';
+  return `${head}, last done ${clockTime(f.lastCompletionAt)} (in ${formatSeconds(f.secondsLeft)})${unknown}`;
 }
 
 /** The whole of `ebb status`: header lines, then the table of at most `maxRows` rows. */

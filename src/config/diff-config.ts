@@ -1,7 +1,8 @@
 /**
  * What a reload changes: the fields of two ServeConfigs that differ, as lines for the operator
  * (`root: "/srv/a" → "/srv/b"`, `listen: + 127.0.0.1:9000, - 127.0.0.1:8080`), and the changes
- * a reload cannot apply (the pid file and the admin listener belong to the running process).
+ * a reload cannot apply (the pid file, the admin listener, the account and the digest store
+ * belong to the running process).
  * Pure: no files, no sockets.
  */
 import type { ListenAddress, ServeConfig } from './schema.js';
@@ -17,6 +18,11 @@ export interface ConfigDiff {
 const FIXED_FIELDS: ReadonlySet<keyof ServeConfig> = new Set<keyof ServeConfig>([
   'pidFile',
   'admin',
+  'user',
+  'group',
+  'allowRoot',
+  'digests',
+  'stateDir',
 ]);
 
 /** `127.0.0.1:8080`, `[::1]:8080`: the key a listen address is matched by across a reload. */

@@ -20,6 +20,7 @@ import {
   checkOneOf,
   checkOnOff,
   checkPath,
+  checkPeerList,
   type Check,
 } from './values.js';
 
@@ -72,6 +73,10 @@ function settingsShape(source: Source) {
     user: setting(checkAccountName).nullable(),
     group: setting(checkAccountName).nullable(),
     'allow-root': setting(checkBoolean),
+    peer: setting(checkPeerList),
+    digests: setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
+    'state-dir': setting(checkPath(baseDir)).nullable(),
+    metalink: setting(source.kind === 'flags' ? checkOnOff : checkBoolean),
   } satisfies Record<SettingName, z.ZodTypeAny>;
 }
 

@@ -169,6 +169,35 @@ export const SETTINGS = {
     default: false,
     help: 'serve as root without --user (refused otherwise)',
   },
+  peer: {
+    field: 'peers',
+    flag: 'repeatable',
+    value: 'URL',
+    default: [],
+    help: 'another mirror of this tree (http(s) base URL), in order of preference; repeat for more',
+  },
+  digests: {
+    field: 'digests',
+    flag: 'string',
+    value: 'on|off',
+    default: 'off',
+    help: 'compute sha-256 digests of served files in the background; send Repr-Digest and Digest',
+  },
+  'state-dir': {
+    field: 'stateDir',
+    flag: 'string',
+    value: 'DIR',
+    default: null,
+    defaultText: 'none: digests are kept in memory only',
+    help: 'folder for the digest cache (digests-v1.log), e.g. /var/lib/ebb',
+  },
+  metalink: {
+    field: 'metalink',
+    flag: 'string',
+    value: 'on|off',
+    default: 'on',
+    help: 'answer PATH.meta4 with a Metalink 4 document for PATH (this mirror, peers, size, sha-256)',
+  },
 } as const satisfies Record<string, SettingRow>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -148,6 +148,35 @@ export function checkDrainNew(value: unknown): Checked<DrainNew> {
     : accept({ kind: 'redirect', url });
 }
 
+/** Peers in the URLs sent (Link, metalinks): so many that a response head stays small. */
+export const MAX_PEERS = 16;
+const PEER_EXPECTED = 'an absolute http:// or https:// base URL without query or fragment';
+
+/**
+ * Peer mirrors' base URLs (a file may give one string; flags give a list), normalised as the
+ * WHATWG URL parser writes them (percent-encoded, so safe in a header) without a trailing slash.
+ */
+export function checkPeerList(value: unknown): Checked<string[]> {
+  const items: readonly unknown[] | undefined =
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
+  if (items === undefined) return reject(`a list of ${PEER_EXPECTED}`);
+  if (items.length > MAX_PEERS) return reject(`at most ${MAX_PEERS} peers`);
+  const parsed = items.map((item) => (typeof item === 'string' ? parsePeerUrl(item) : undefined));
+  const rejections = parsed.flatMap((url, index) =>
+    url === undefined
+      ? [{ path: Array.isArray(value) ? [index] : [], expected: PEER_EXPECTED }]
+      : [],
+  );
+  const urls = parsed.filter((url) => url !== undefined);
+  return rejections.length === 0 ? accept(urls) : { ok: false, rejections };
+}
+
+function parsePeerUrl(text: string): string | undefined {
+  const href = parseHttpUrl(text);
+  if (href === undefined || text.includes('?') || text.includes('#')) return undefined;
+  return href.replace(/\/+$/, '');
+}
+
 function parseHttpUrl(text: string): string | undefined {
   if (!URL.canParse(text)) return undefined;
   const url = new URL(text);

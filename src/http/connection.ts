@@ -10,7 +10,8 @@
  */
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
-import { parseRequestHead, type HeadLimits } from './parse-request.js';
+import { HeadReader } from './head-reader.js';
+import type { HeadLimits } from './parse-request.js';
 import { BodySender, bodyLength, type BodyEnd } from './send-body.js';
 import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
@@ -50,6 +51,13 @@ export interface DrainableConnection {
 /** nginx's lingering_timeout. */
 export const LINGER_MS = 5000;
 
+/**
+ * What a half-closed connection reads and discards before it stops waiting: enough for the
+ * requests a client pipelined behind its last one, not for a flood (a client that keeps sending
+ * after a 400 would otherwise be read at full speed for the whole linger).
+ */
+export const MAX_DISCARD_BYTES = 64 * 1024;
+
 /** Stand-in request for a head that could not be parsed (logged as "-"). */
 const UNPARSED: ParsedRequest = { method: '', target: '', minorVersion: 1, headers: [] };
 
@@ -68,8 +76,12 @@ type Phase =
       readonly sender: BodySender | null;
       readonly errorReply: boolean;
     }
-  /** Half-closed after the last reply; `lingering` once nothing is left to wait for. */
-  | { readonly kind: 'delivering'; readonly lingering: boolean }
+  /**
+   * Half-closed after the last reply. `lingerMs` is set once nothing is left to wait for: how
+   * long the client may still take to close before it is closed as delivered (null while bytes
+   * are unacknowledged). `discardedBytes` counts what the client sent since (read, dropped).
+   */
+  | { readonly kind: 'delivering'; readonly lingerMs: number | null; discardedBytes: number }
   | {
       readonly kind: 'closed';
       readonly reason: EndReason;
@@ -89,7 +101,7 @@ function limitOf(phase: Phase, options: ConnectionOptions): Limit {
       return { idleMs: options.writeIdleTimeoutMs };
     case 'delivering':
       // Not refreshed by socket activity (nothing is written): delivery progress refreshes it.
-      return { afterMs: phase.lingering ? options.lingerMs : options.writeIdleTimeoutMs };
+      return { afterMs: phase.lingerMs ?? options.writeIdleTimeoutMs };
     case 'closed':
       return null;
   }
@@ -103,7 +115,7 @@ export class HttpConnection implements DrainableConnection {
   private phase: Phase;
   private timer: NodeJS.Timeout | null = null;
   /** Bytes received and not yet parsed (pipelined requests wait here). */
-  private pending: Buffer | null = null;
+  private readonly heads = new HeadReader();
   /** A drain asked that no further request be started. */
   private closeRequested = false;
   /** The client has half-closed its side. */
@@ -153,43 +165,53 @@ export class HttpConnection implements DrainableConnection {
 
   /** While delivering: the client acknowledged more bytes, so it is not stalled. */
   noteDeliveryProgress(): void {
-    if (this.phase.kind === 'delivering' && !this.phase.lingering) this.timer?.refresh();
+    if (this.phase.kind === 'delivering' && this.phase.lingerMs === null) this.timer?.refresh();
   }
 
   /**
-   * While delivering: the client's kernel has acknowledged every byte. The client's application
-   * may not have read them yet, so the connection lingers briefly rather than closing at once.
+   * While delivering: the client's kernel has acknowledged every byte. Its application may not
+   * have read them yet, so the connection lingers rather than closing at once: briefly while
+   * serving, so that held sockets cost no descriptor for long; during a drain until the client's
+   * own close (bounded by the write-idle timeout), since nothing new is accepted then and the
+   * drain promises that the last client has read its last byte before ebb exits.
    */
   noteAllAcknowledged(): void {
-    if (this.phase.kind === 'delivering' && !this.phase.lingering) {
-      this.enter({ kind: 'delivering', lingering: true });
-    }
+    const phase = this.phase;
+    if (phase.kind !== 'delivering' || phase.lingerMs !== null) return;
+    const lingerMs = this.closeRequested ? this.options.writeIdleTimeoutMs : this.options.lingerMs;
+    this.enter({ kind: 'delivering', lingerMs, discardedBytes: phase.discardedBytes });
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    const kind = this.phase.kind;
-    if (kind === 'delivering' || kind === 'closed') return;
-    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    const phase = this.phase;
+    if (phase.kind === 'delivering') {
+      phase.discardedBytes += chunk.length;
+      // Closing with unread bytes may reset the client: past the bound that is its own doing.
+      if (phase.discardedBytes > MAX_DISCARD_BYTES)
+        this.end(phase.lingerMs !== null ? 'complete' : 'aborted');
+      return;
+    }
+    const kind = phase.kind;
+    if (kind === 'closed') return;
+    this.heads.append(chunk, this.options.limits);
     if (kind === 'responding') {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
-      if (this.pending.length > this.options.limits.maxHeadBytes) this.socket.pause();
+      if (this.heads.bufferedBytes > this.options.limits.maxHeadBytes) this.socket.pause();
       return;
     }
     this.parseNext();
   };
 
   private parseNext(): void {
-    if (this.pending === null || this.pending.length === 0) return;
+    if (this.heads.bufferedBytes === 0) return;
     if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
-    const parsed = parseRequestHead(this.pending, this.options.limits);
+    const parsed = this.heads.next(this.options.limits);
     if (parsed.kind === 'incomplete') return;
     if (parsed.kind === 'invalid') {
-      this.pending = null;
+      this.heads.clear();
       this.replyError(parsed.status);
       return;
     }
-    this.pending =
-      parsed.headBytes < this.pending.length ? this.pending.subarray(parsed.headBytes) : null;
     // Content we do not read would be taken for the next request: answer, then close.
     this.startReply(parsed.request, parsed.wantsClose || parsed.hasContent);
   }
@@ -252,9 +274,10 @@ export class HttpConnection implements DrainableConnection {
    * Half-closes and waits for the client's own close: only then has it got every byte. What the
    * client still sends is read and discarded, so that the final close does not reset it.
    */
-  private deliver(lingering: boolean): void {
-    this.pending = null;
-    this.enter({ kind: 'delivering', lingering });
+  private deliver(nothingToWaitFor: boolean): void {
+    this.heads.clear();
+    const lingerMs = nothingToWaitFor ? this.options.lingerMs : null;
+    this.enter({ kind: 'delivering', lingerMs, discardedBytes: 0 });
     this.socket.end();
     this.socket.resume();
   }
@@ -273,14 +296,14 @@ export class HttpConnection implements DrainableConnection {
         this.end('complete');
         return;
       case 'reading':
-        this.pending = null;
+        this.heads.clear();
         this.replyError(408);
         return;
       case 'responding':
         this.end('timeout');
         return;
       case 'delivering':
-        this.end(phase.lingering ? 'complete' : 'timeout');
+        this.end(phase.lingerMs !== null ? 'complete' : 'timeout');
         return;
       case 'closed':
         return;
@@ -315,7 +338,7 @@ export class HttpConnection implements DrainableConnection {
       was.sender.stop();
       this.observer.onResponseWritten(reason);
     }
-    this.pending = null;
+    this.heads.clear();
     this.socket.destroy();
   }
 

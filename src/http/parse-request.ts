@@ -4,6 +4,7 @@
  * connection: Transfer-Encoding (every chunked smuggling shape), conflicting Content-Length.
  * Lines must end in CRLF; bare CR or LF, obs-fold and whitespace before the colon are refused.
  */
+import { absoluteFormAuthority, isValidAuthority } from './authority.js';
 import type { ParsedRequest } from './types.js';
 
 export interface HeadLimits {
@@ -20,22 +21,21 @@ export const DEFAULT_HEAD_LIMITS: HeadLimits = {
   maxHeaderCount: 100,
 };
 
-export type HeadParse =
-  | { readonly kind: 'incomplete' }
-  | {
-      readonly kind: 'request';
-      readonly request: ParsedRequest;
-      /** Bytes of the buffer the head used (request line through the empty line). */
-      readonly headBytes: number;
-      /** The request announced content: answer, then close rather than parse it. */
-      readonly hasContent: boolean;
-      /** The client asked for the connection to end after this response. */
-      readonly wantsClose: boolean;
-    }
-  | { readonly kind: 'invalid'; readonly status: 400 | 414 | 431 | 505; readonly reason: string };
+/** A complete head that passed every check. */
+export interface ParsedHead {
+  readonly kind: 'request';
+  readonly request: ParsedRequest;
+  /** The request announced content: answer, then close rather than parse it. */
+  readonly hasContent: boolean;
+  /** The client asked for the connection to end after this response. */
+  readonly wantsClose: boolean;
+}
 
-const CR = 0x0d;
-const LF = 0x0a;
+export interface InvalidHead {
+  readonly kind: 'invalid';
+  readonly status: 400 | 414 | 431 | 505;
+  readonly reason: string;
+}
 
 // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -44,30 +44,28 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TARGET = /^[\x21-\x7e]+$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
 
-function invalid(status: 400 | 414 | 431 | 505, reason: string): HeadParse {
+function invalid(status: InvalidHead['status'], reason: string): InvalidHead {
   return { kind: 'invalid', status, reason };
 }
 
-/** Parses one request head from the start of `buffer` (leading empty lines are skipped). */
-export function parseRequestHead(
-  buffer: Buffer,
+/**
+ * Parses one complete head: `head` runs from the request line through the empty line that ends
+ * it (head-reader.ts finds it, skipping empty lines before it and enforcing the limits as bytes
+ * arrive; they are checked again here so this function is safe on its own).
+ */
+export function parseHead(
+  head: Buffer,
   limits: HeadLimits = DEFAULT_HEAD_LIMITS,
-): HeadParse {
-  let start = 0;
-  // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
-  while (start + 1 < buffer.length && buffer[start] === CR && buffer[start + 1] === LF) start += 2;
-
-  const end = buffer.indexOf('\r\n\r\n', start, 'latin1');
-  if (end === -1) return checkIncomplete(buffer, start, limits);
-  const headBytes = end + 4;
-  if (headBytes - start > limits.maxHeadBytes) return invalid(431, 'request head too large');
-
-  const text = buffer.toString('latin1', start, end);
-  if (text.includes('\r\n\r\n')) return invalid(400, 'malformed head');
-  const lines = text.split('\r\n');
+): ParsedHead | InvalidHead {
+  if (head.length > limits.maxHeadBytes) return invalid(431, 'request head too large');
+  const text = head.toString('latin1');
+  if (!text.endsWith('\r\n\r\n')) return invalid(400, 'malformed head');
+  const body = text.slice(0, -4);
+  if (body.includes('\r\n\r\n')) return invalid(400, 'malformed head');
+  const lines = body.split('\r\n');
   const requestLine = lines[0] ?? '';
   if (requestLine.length > limits.maxRequestLineBytes) return invalid(414, 'request line too long');
-  if (/[\r\n]/.test(text.replaceAll('\r\n', ''))) return invalid(400, 'bare CR or LF in head');
+  if (/[\r\n]/.test(body.replaceAll('\r\n', ''))) return invalid(400, 'bare CR or LF in head');
 
   const line = parseRequestLine(requestLine);
   if (line.kind === 'invalid') return line;
@@ -85,20 +83,7 @@ export function parseRequestHead(
     minorVersion: line.minorVersion,
     headers,
   };
-  return finishHead(request, headBytes);
-}
-
-function checkIncomplete(buffer: Buffer, start: number, limits: HeadLimits): HeadParse {
-  // A head with a bare LF is refused whole anyway: say so now, not after the header timeout.
-  for (let i = buffer.indexOf(LF, start); i !== -1; i = buffer.indexOf(LF, i + 1)) {
-    if (i === start || buffer[i - 1] !== CR) return invalid(400, 'bare LF in head');
-  }
-  const firstLineEnd = buffer.indexOf('\r\n', start, 'latin1');
-  if (firstLineEnd === -1 && buffer.length - start > limits.maxRequestLineBytes) {
-    return invalid(414, 'request line too long');
-  }
-  if (buffer.length - start > limits.maxHeadBytes) return invalid(431, 'request head too large');
-  return { kind: 'incomplete' };
+  return finishHead(request);
 }
 
 type RequestLine =
@@ -128,14 +113,17 @@ function parseField(line: string): readonly [string, string] | null {
   return [name.toLowerCase(), value];
 }
 
-function finishHead(request: ParsedRequest, headBytes: number): HeadParse {
+function finishHead(request: ParsedRequest): ParsedHead | InvalidHead {
   let hosts = 0;
+  let badHost = false;
   let transferEncoding = false;
   let contentLength: string | undefined;
   let connection = '';
   for (const [name, value] of request.headers) {
-    if (name === 'host') hosts++;
-    else if (name === 'transfer-encoding') transferEncoding = true;
+    if (name === 'host') {
+      hosts++;
+      badHost ||= !isValidAuthority(value, true);
+    } else if (name === 'transfer-encoding') transferEncoding = true;
     else if (name === 'connection') connection += `,${value.toLowerCase()}`;
     else if (name === 'content-length') {
       for (const item of value.split(',')) {
@@ -151,6 +139,11 @@ function finishHead(request: ParsedRequest, headBytes: number): HeadParse {
   // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
   if (request.minorVersion === 1 && hosts !== 1) return invalid(400, 'missing or repeated Host');
   if (hosts > 1) return invalid(400, 'repeated Host');
+  if (badHost) return invalid(400, 'malformed Host');
+  const authority = absoluteFormAuthority(request.target);
+  if (authority !== null && !isValidAuthority(authority, false)) {
+    return invalid(400, 'malformed authority in the request target');
+  }
   // We read no request content, so we never decode chunked framing: refusing it outright also
   // refuses every TE/CL desynchronisation shape.
   if (transferEncoding) return invalid(400, 'Transfer-Encoding in a request is not accepted');
@@ -158,5 +151,5 @@ function finishHead(request: ParsedRequest, headBytes: number): HeadParse {
   const wantsClose =
     tokens.includes('close') || (request.minorVersion === 0 && !tokens.includes('keep-alive'));
   const hasContent = contentLength !== undefined && Number(contentLength) > 0;
-  return { kind: 'request', request, headBytes, hasContent, wantsClose };
+  return { kind: 'request', request, hasContent, wantsClose };
 }

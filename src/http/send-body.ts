@@ -46,6 +46,8 @@ export function chunkBytesFor(pace: Pace): number {
 export class BodySender {
   private segmentIndex = 0;
   private position = 0;
+  /** The segment `position` is in (-1: none yet). */
+  private positionSegment = -1;
   private pace: Pace = 'probing';
   private buffer: Buffer | null = null;
   private head: string | null;
@@ -95,7 +97,11 @@ export class BodySender {
       this.write(segment.data);
       return;
     }
-    if (this.position < segment.start) this.position = segment.start;
+    // Each file segment starts afresh: a multipart's ranges may come in any order.
+    if (this.positionSegment !== this.segmentIndex) {
+      this.positionSegment = this.segmentIndex;
+      this.position = segment.start;
+    }
     const remaining = segment.end - this.position + 1;
     if (remaining <= 0) {
       this.segmentIndex++;

@@ -9,7 +9,7 @@ import { EbbError } from '../errors.js';
 import type { ListenAddress } from '../config/schema.js';
 import { listenKey } from '../config/diff-config.js';
 import { isToNewMessage, type ToNewMessage, type ToOldMessage } from './handover-protocol.js';
-import { formatAddress, type PublicListeners } from './listeners.js';
+import { formatAddress, type ListenerErrorSink, type PublicListeners } from './listeners.js';
 import { bindEach, type KeyedListener } from './listener-set.js';
 
 /** The IPC channel to the old ebb, as the CLI wraps `process`. */
@@ -110,11 +110,12 @@ export async function adoptOrBind(
   addresses: readonly ListenAddress[],
   inherited: Inherited,
   onSocket: (socket: Socket) => void,
+  onError: ListenerErrorSink,
 ): Promise<KeyedListener[]> {
   const adopted = [...inherited.listeners].map(([key, listeners]) => ({ key, listeners }));
   const fresh = addresses.filter((a) => !inherited.listeners.has(listenKey(a)));
   try {
-    return [...adopted, ...(await bindEach(fresh, onSocket))];
+    return [...adopted, ...(await bindEach(fresh, onSocket, onError, addresses))];
   } catch (error) {
     for (const entry of adopted) entry.listeners.close();
     throw error;

@@ -6,7 +6,12 @@
 import type { Server, Socket } from 'node:net';
 import { EbbError } from '../errors.js';
 import { listenKey } from '../config/diff-config.js';
-import { bindListeners, type ListenAddress, type PublicListeners } from './listeners.js';
+import {
+  bindListeners,
+  type ListenAddress,
+  type ListenerErrorSink,
+  type PublicListeners,
+} from './listeners.js';
 
 export interface KeyedListener {
   /** The configured address (`127.0.0.1:0`), not the bound one. */
@@ -18,11 +23,13 @@ export interface KeyedListener {
 export async function bindEach(
   addresses: readonly ListenAddress[],
   onSocket: (socket: Socket) => void,
+  onError: ListenerErrorSink,
+  all: readonly ListenAddress[] = addresses,
 ): Promise<KeyedListener[]> {
   const results = await Promise.allSettled(
     addresses.map(async (address) => ({
       key: listenKey(address),
-      listeners: await bindListeners([address], onSocket),
+      listeners: await bindListeners([address], onSocket, onError, all),
     })),
   );
   const bound = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

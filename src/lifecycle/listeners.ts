@@ -1,5 +1,10 @@
-/** The public listeners: bound all at once or not at all, closed once. */
-import { createServer, type Server, type Socket } from 'node:net';
+/**
+ * The public listeners: bound all at once or not at all, closed once. An IPv6 wildcard listed
+ * beside an IPv4 wildcard on the same port is bound v6-only (as nginx binds `[::]`): with Linux's
+ * default `bindv6only=0` it would otherwise claim the IPv4 port too and one of them fails with
+ * EADDRINUSE. `[::]:80` alone still serves both families.
+ */
+import { BlockList, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import { EbbError } from '../errors.js';
 
 export interface ListenAddress {
@@ -26,7 +31,30 @@ const BIND_ERRORS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'no such local address',
 };
 
-function listenOne(address: ListenAddress, onSocket: (socket: Socket) => void): Promise<Server> {
+/** After bind: a failed accept (rare: libuv absorbs EMFILE) or any other listener error. */
+export type ListenerErrorSink = (error: NodeJS.ErrnoException, address: string) => void;
+
+const IPV6_ANY = new BlockList();
+IPV6_ANY.addAddress('::', 'ipv6');
+const IPV4_ANY = new BlockList();
+IPV4_ANY.addAddress('0.0.0.0', 'ipv4');
+
+const isAny = (host: string, family: 'ipv4' | 'ipv6'): boolean =>
+  (family === 'ipv6' ? isIPv6(host) : isIPv4(host)) &&
+  (family === 'ipv6' ? IPV6_ANY : IPV4_ANY).check(host, family);
+
+/** Whether `address` is an IPv6 wildcard that must leave IPv4 to a wildcard listed beside it. */
+export function needsIpv6Only(address: ListenAddress, all: readonly ListenAddress[]): boolean {
+  if (address.port === 0 || !isAny(address.host, 'ipv6')) return false;
+  return all.some((other) => other.port === address.port && isAny(other.host, 'ipv4'));
+}
+
+function listenOne(
+  address: ListenAddress,
+  ipv6Only: boolean,
+  onSocket: (socket: Socket) => void,
+  onError: ListenerErrorSink,
+): Promise<Server> {
   const server = createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -34,9 +62,10 @@ function listenOne(address: ListenAddress, onSocket: (socket: Socket) => void): 
       const where = formatAddress(address.host, address.port);
       reject(new EbbError('LISTEN_FAILED', `cannot listen on ${where}: ${why}`, { cause: error }));
     });
-    server.listen({ host: address.host, port: address.port, backlog: 511 }, () => {
+    server.listen({ host: address.host, port: address.port, backlog: 511, ipv6Only }, () => {
       server.removeAllListeners('error');
-      server.on('error', (error) => console.error(`ebb: listener error: ${error.message}`));
+      const where = formatAddress(address.host, address.port);
+      server.on('error', (error: NodeJS.ErrnoException) => onError(error, where));
       resolve(server);
     });
   });
@@ -45,8 +74,13 @@ function listenOne(address: ListenAddress, onSocket: (socket: Socket) => void): 
 export async function bindListeners(
   addresses: readonly ListenAddress[],
   onSocket: (socket: Socket) => void,
+  onError: ListenerErrorSink = (error) => console.error(`ebb: listener error: ${error.message}`),
+  /** Every configured address, when binding some of them (a reload adds listeners). */
+  all: readonly ListenAddress[] = addresses,
 ): Promise<PublicListeners> {
-  const results = await Promise.allSettled(addresses.map((a) => listenOne(a, onSocket)));
+  const results = await Promise.allSettled(
+    addresses.map((a) => listenOne(a, needsIpv6Only(a, all), onSocket, onError)),
+  );
   const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r) => r.status === 'rejected');
   if (failure !== undefined) {

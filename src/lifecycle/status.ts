@@ -6,6 +6,7 @@ import type { ConnectionPhase } from '../http/types.js';
 import type { ConnectionEntry, Registry } from './registry.js';
 import type { LifecycleState } from './state.js';
 import type { GenerationRow } from './handover-protocol.js';
+import type { Warning } from './warnings.js';
 
 export interface ConnectionRow {
   readonly id: number;
@@ -56,6 +57,11 @@ export interface StatusSnapshot {
   readonly connectionsOmitted: number;
   /** Older ebb processes still draining after upgrades (issue 11), newest first. */
   readonly olderGenerations?: readonly GenerationRow[];
+  /**
+   * Faults survived (log disk full, stderr gone, connections refused): one entry per code.
+   * Always set by buildStatus; optional for readers of an older server's JSON.
+   */
+  readonly warnings?: readonly Warning[];
 }
 
 export interface StatusContext {
@@ -65,6 +71,7 @@ export interface StatusContext {
   readonly version: string;
   readonly listeners: readonly string[];
   readonly olderGenerations?: readonly GenerationRow[];
+  readonly warnings?: readonly Warning[];
 }
 
 function iso(ms: number): string {
@@ -174,5 +181,6 @@ export function buildStatus(
     connections: kept,
     connectionsOmitted: rows.length - kept.length,
     olderGenerations: ctx.olderGenerations ?? [],
+    warnings: ctx.warnings ?? [],
   };
 }

@@ -6,7 +6,8 @@
  * BYTES are body bytes handed to the kernel ("-" for none), SECONDS the response duration with
  * millisecond precision, OUTCOME how it ended: complete, aborted, timeout, deadline, stopped,
  * error. Quoted fields escape `"`, `\` and control bytes as \xHH, as nginx does, so a client
- * cannot forge a line.
+ * cannot forge a line. Each quoted field is bounded (FIELD_MAX_CHARS, escaped) and ends in `...`
+ * when cut, so a hostile 16 KiB request head makes a line of at most about 8 KiB, not 40 KiB.
  */
 
 export interface AccessRecord {
@@ -45,8 +46,25 @@ export function escapeField(value: string): string {
   return value.replace(UNSAFE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-function quoted(value: string | undefined): string {
-  return value === undefined || value === '' ? '"-"' : `"${escapeField(value)}"`;
+/** The most characters, after escaping, each quoted field keeps. */
+export const FIELD_MAX_CHARS = { request: 4096, referer: 2048, userAgent: 2048 } as const;
+
+const ESCAPE_CHARS = 4; // `\xHH`
+
+/** Escapes `value` and keeps at most `maxChars` of it, never cutting an escape in two. */
+export function boundedField(value: string, maxChars: number): string {
+  const raw = value.length > maxChars ? value.slice(0, maxChars) : value;
+  const escaped = escapeField(raw);
+  if (raw === value && escaped.length <= maxChars) return escaped;
+  let cut = maxChars - 3;
+  // Every `\` in escaped text starts an escape (a literal one is `\x5c`).
+  const escapeStart = escaped.lastIndexOf('\\', cut - 1);
+  if (escapeStart !== -1 && escapeStart > cut - ESCAPE_CHARS) cut = escapeStart;
+  return `${escaped.slice(0, cut)}...`;
+}
+
+function quoted(value: string | undefined, maxChars: number): string {
+  return value === undefined || value === '' ? '"-"' : `"${boundedField(value, maxChars)}"`;
 }
 
 export function formatAccessLine(r: AccessRecord): string {
@@ -54,7 +72,9 @@ export function formatAccessLine(r: AccessRecord): string {
   const bytes = r.bodyBytesSent === 0 ? '-' : String(r.bodyBytesSent);
   const seconds = (r.durationMs / 1000).toFixed(3);
   return (
-    `${r.remoteAddress} - - [${formatClfDate(r.startedAtMs)}] ${quoted(request)} ${r.status} ` +
-    `${bytes} ${quoted(r.referer)} ${quoted(r.userAgent)} ${seconds} ${r.outcome}\n`
+    `${r.remoteAddress} - - [${formatClfDate(r.startedAtMs)}] ` +
+    `${quoted(request, FIELD_MAX_CHARS.request)} ${r.status} ${bytes} ` +
+    `${quoted(r.referer, FIELD_MAX_CHARS.referer)} ${quoted(r.userAgent, FIELD_MAX_CHARS.userAgent)} ` +
+    `${seconds} ${r.outcome}\n`
   );
 }

@@ -6,7 +6,18 @@
 import type { AccessLog } from './access-log.js';
 
 export class SwitchableLog implements AccessLog {
+  /** Lines the logs replaced by reloads dropped (a full disk), so the metric never goes back. */
+  private droppedBefore = 0;
+
   constructor(private current: AccessLog) {}
+
+  get linesDropped(): number {
+    return this.droppedBefore + this.current.linesDropped;
+  }
+
+  note(text: string): void {
+    this.current.note(text);
+  }
 
   write(record: Parameters<AccessLog['write']>[0]): void {
     this.current.write(record);
@@ -24,6 +35,6 @@ export class SwitchableLog implements AccessLog {
   replace(next: AccessLog): Promise<void> {
     const previous = this.current;
     this.current = next;
-    return previous.close();
+    return previous.close().finally(() => (this.droppedBefore += previous.linesDropped));
   }
 }

@@ -6,10 +6,8 @@
  * table), so the interval stretches to keep sampling under MAX_CPU_SHARE of a core.
  */
 import type { ConnectionPhase } from '../http/types.js';
+import { CONNECTION_RATE, smoothRate } from './smooth-rate.js';
 import { readSendQueues } from './tcp-queue.js';
-
-/** Smoothing time constant of the transfer rate. */
-export const RATE_TAU_MS = 10_000;
 
 /** What the sampler asks of a connection whose delivery it watches. */
 export interface DeliveryTarget {
@@ -30,6 +28,7 @@ export interface SampledEntry {
   readonly bytesSent: number;
   bytesAcked: number;
   rateBytesPerSec: number;
+  /** The last sample that closed a rate interval (smooth-rate.ts holds silent ones open). */
   lastSampleMs: number;
 }
 
@@ -141,16 +140,13 @@ function updateEntry(entry: SampledEntry, txQueue: number | undefined, nowMs: nu
   const delta = acked - entry.bytesAcked;
   const elapsedMs = nowMs - entry.requestStartMs;
   const dtMs = nowMs - entry.lastSampleMs;
-  if (dtMs > 0) {
-    if (elapsedMs <= RATE_TAU_MS) {
-      entry.rateBytesPerSec = (acked * 1000) / Math.max(elapsedMs, 1);
-    } else {
-      const alpha = 1 - Math.exp(-dtMs / RATE_TAU_MS);
-      entry.rateBytesPerSec += alpha * ((delta * 1000) / dtMs - entry.rateBytesPerSec);
-    }
-  }
+  const rate = smoothRate(
+    { bytesPerSec: entry.rateBytesPerSec, deltaBytes: delta, intervalMs: dtMs, elapsedMs },
+    CONNECTION_RATE,
+  );
+  entry.rateBytesPerSec = rate.bytesPerSec;
   entry.bytesAcked = acked;
-  entry.lastSampleMs = nowMs;
+  if (rate.closed) entry.lastSampleMs = nowMs;
   if (delta > 0) connection.noteDeliveryProgress();
   if (delivering && txQueue !== undefined && unacked === 0) connection.noteAllAcknowledged();
 }

@@ -31,11 +31,15 @@ export function parseEntityTags(value: string): '*' | EntityTag[] {
   return tags;
 }
 
-/** `ours` is always our own strong tag, e.g. `"abc-10"`. */
+/** `ours` is our own tag as sent: strong `"abc-10"`, or weak `W/"abc-10"` (never matches). */
 export function matchesStrongly(tag: EntityTag, ours: string): boolean {
-  return !tag.weak && tag.opaque === ours;
+  return !tag.weak && !isWeak(ours) && tag.opaque === ours;
 }
 
 export function matchesWeakly(tag: EntityTag, ours: string): boolean {
-  return tag.opaque === ours;
+  return tag.opaque === (isWeak(ours) ? ours.slice(2) : ours);
+}
+
+function isWeak(ours: string): boolean {
+  return ours.startsWith('W/');
 }

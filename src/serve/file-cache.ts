@@ -17,12 +17,16 @@ const MAX_ENTRIES = 10_000;
 
 export interface CacheEntry {
   /** The resolved path to open (symlink policy already applied). */
-  readonly fsPath: string;
+  readonly fsPath: Buffer;
   /** The file's bytes when it is small and regular; null otherwise. */
   readonly version: (FileVersion & { readonly source: { readonly kind: 'memory' } }) | null;
 }
 
-/** Values remembered for CACHE_VALID_MS, within a memory budget, least recently set first out. */
+/**
+ * Values remembered for CACHE_VALID_MS, within a memory budget, least recently set first out.
+ * Keys come from requests, so they count against the budget too (as does the entry count):
+ * no sequence of requests can grow the cache past either bound.
+ */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; checkedAtMs: number; bytes: number }>();
   private bytes = 0;
@@ -44,7 +48,7 @@ export class TtlCache<V> {
 
   set(key: string, value: V, nowMs: number): void {
     this.delete(key);
-    const bytes = this.sizeOf(value);
+    const bytes = this.sizeOf(value) + key.length;
     this.entries.set(key, { value, checkedAtMs: nowMs, bytes });
     this.bytes += bytes;
     for (const oldestKey of this.entries.keys()) {
@@ -64,7 +68,9 @@ export class TtlCache<V> {
 export type FileCache = TtlCache<CacheEntry>;
 
 export function createFileCache(): FileCache {
-  return new TtlCache<CacheEntry>((entry) => entry.version?.source.data.length ?? 0);
+  return new TtlCache<CacheEntry>(
+    (entry) => entry.fsPath.length + (entry.version?.source.data.length ?? 0),
+  );
 }
 
 /** Reads a whole small file from its descriptor; null if it came up short (it changed). */

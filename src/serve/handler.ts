@@ -8,10 +8,14 @@ import { locatePath } from './confine-path.js';
 import { internalError, NOT_FOUND } from './fs-failure.js';
 import { closeFd, openFile, type OpenedFile } from './open-file.js';
 import { createFileCache, readWhole, SMALL_FILE_MAX_BYTES, type FileCache } from './file-cache.js';
+import type { FileRef } from './mirror-hooks.js';
 import type { Outcome } from './outcome.js';
 import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
 import { resolvePath } from './resolve-path.js';
+import type { MirrorHooks } from './mirror-hooks.js';
+import { describedSegments, serveMetalink } from './serve-metalink.js';
+import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
 import {
   fdVersion,
@@ -33,6 +37,8 @@ export interface StaticOptions {
   readonly followSymlinks: boolean;
   /** Cache-Control value for files and listings. */
   readonly cacheControl: string | null;
+  /** What a mirror network adds (Link, digests, `.meta4`); absent: nothing. */
+  readonly mirror?: MirrorHooks | undefined;
 }
 
 export function createStaticHandler(options: StaticOptions): RequestHandler {
@@ -62,18 +68,31 @@ async function respond(
   const resolved = resolvePath(target.rawPath, options.dotfiles);
   if (resolved.kind !== 'path') return reply(resolved);
   const conditions = readFileConditions(request);
-  const fileName = resolved.segments.at(-1) ?? '';
-  const cacheKey = resolved.segments.join('/');
+  // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
+  const fileName = resolved.segments.at(-1)?.toString('latin1') ?? '';
+  const cacheKey = keyOf(resolved.segments);
   const nowMs = Date.now();
+  const send = (version: FileVersion, fsPath: FileRef['fsPath']): Promise<Reply> => {
+    const { segments } = resolved;
+    const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+    return sendFile(version, fileName, conditions, options.cacheControl, extra);
+  };
+  // A missing `NAME.meta4` is NAME's metalink, when the mirror hooks make them.
+  const metalink = options.mirror?.metalink ?? null;
+  const described = metalink === null ? null : describedSegments(resolved.segments);
+  const missing = (failure: Outcome): Reply | Promise<Reply> =>
+    failure.kind === 'not-found' && metalink !== null && described !== null
+      ? serveMetalink(options, metalink, described, request)
+      : reply(failure);
   const cached = cache.get(cacheKey, nowMs);
   if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
-    return sendFile(cached.version, fileName, conditions, options.cacheControl);
+    return send(cached.version, cached.fsPath);
   }
-  let fsPath: string;
+  let fsPath: Buffer;
   if (cached !== undefined) fsPath = cached.fsPath;
   else {
     const located = await locatePath(options, resolved.segments);
-    if (located.kind !== 'located') return reply(located);
+    if (located.kind !== 'located') return missing(located);
     fsPath = located.fsPath;
   }
   const opened = await openFile(fsPath, { noFollow: !options.followSymlinks });
@@ -84,13 +103,13 @@ async function respond(
         return reply(NOT_FOUND);
       }
       const version = await rememberFile(cache, cacheKey, fsPath, opened, nowMs);
-      return sendFile(version, fileName, conditions, options.cacheControl);
+      return send(version, fsPath);
     }
     case 'directory':
       cache.set(cacheKey, { fsPath, version: null }, nowMs);
       return serveDirectory(options, caches.listings, { target, ...resolved, fsPath, conditions });
     default:
-      return reply(opened);
+      return missing(opened);
   }
 }
 
@@ -101,7 +120,7 @@ async function respond(
 async function rememberFile(
   cache: FileCache,
   key: string,
-  fsPath: string,
+  fsPath: Buffer,
   opened: OpenedFile,
   nowMs: number,
 ): Promise<FileVersion> {
@@ -110,11 +129,11 @@ async function rememberFile(
     if (data !== null) {
       await closeFd(opened.fd);
       const source = { kind: 'memory', data } as const;
-      const version = { ...fileVersion(source, opened.sizeBytes, opened.mtimeMs), source };
+      const version = { ...fileVersion(source, opened.identity, nowMs), source };
       cache.set(key, { fsPath, version }, nowMs);
       return version;
     }
   }
   cache.set(key, { fsPath, version: null }, nowMs);
-  return fdVersion(opened);
+  return fdVersion(opened, nowMs);
 }

@@ -1,9 +1,11 @@
 /**
  * The HTML page listing a directory: parent link (except at the root), directories first,
- * then files, each sorted by name in code-unit order (like `LC_ALL=C ls`). Names are
- * HTML-escaped; hrefs are percent-encoded, with a trailing `/` for directories.
+ * then files, each sorted by name in byte order (like `LC_ALL=C ls`). Hrefs percent-encode
+ * the name's raw bytes, with a trailing `/` for directories, so every name links to itself;
+ * the text shows it as UTF-8 with invalid sequences replaced, HTML-escaped.
  */
 import escapeHtml from 'escape-html';
+import { displayName, percentEncodeBytes } from './byte-path.js';
 import type { ListingEntry } from './read-directory.js';
 
 /** `urlPath` is the decoded directory path, starting and ending with `/`. */
@@ -28,7 +30,7 @@ export function renderListing(urlPath: string, entries: readonly ListingEntry[])
 export function sortEntries(entries: readonly ListingEntry[]): ListingEntry[] {
   return [...entries].sort((a, b) => {
     if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return Buffer.compare(a.name, b.name);
   });
 }
 
@@ -39,8 +41,8 @@ export function formatListingTime(mtimeMs: number): string {
 
 function renderRow(entry: ListingEntry): string {
   const suffix = entry.isDirectory ? '/' : '';
-  const href = escapeHtml(encodeURIComponent(entry.name) + suffix);
-  const label = escapeHtml(entry.name + suffix);
+  const href = escapeHtml(percentEncodeBytes(entry.name) + suffix);
+  const label = escapeHtml(displayName(entry.name) + suffix);
   const size = entry.isDirectory ? '-' : String(entry.sizeBytes);
   return `<tr><td><a href="${href}">${label}</a></td><td>${size}</td><td>${formatListingTime(entry.mtimeMs)}</td></tr>`;
 }

@@ -7,6 +7,7 @@
 import { close, constants, fstat, open } from 'node:fs';
 import { promisify } from 'node:util';
 import { failureFromError, NOT_FOUND, type Failure } from './fs-failure.js';
+import { identityOf, type FileIdentity } from './file-identity.js';
 
 export type Opened =
   | {
@@ -15,13 +16,18 @@ export type Opened =
       readonly fd: number;
       readonly sizeBytes: number;
       readonly mtimeMs: number;
+      /** Which file this is, for caches of derived facts (its digest). */
+      readonly identity: FileIdentity;
     }
   | { readonly kind: 'directory' }
   | Failure;
 
 export type OpenedFile = Extract<Opened, { readonly kind: 'file' }>;
 
-export type OpenFile = (fsPath: string, options: { readonly noFollow: boolean }) => Promise<Opened>;
+export type OpenFile = (
+  fsPath: string | Buffer,
+  options: { readonly noFollow: boolean },
+) => Promise<Opened>;
 
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
@@ -37,7 +43,10 @@ export const openFile: OpenFile = async (fsPath, { noFollow }) => {
   }
   try {
     const stats = await fstatFd(fd);
-    if (stats.isFile()) return { kind: 'file', fd, sizeBytes: stats.size, mtimeMs: stats.mtimeMs };
+    if (stats.isFile()) {
+      const { size: sizeBytes, mtimeMs } = stats;
+      return { kind: 'file', fd, sizeBytes, mtimeMs, identity: identityOf(stats) };
+    }
     await closeFd(fd);
     return stats.isDirectory() ? { kind: 'directory' } : NOT_FOUND;
   } catch (error) {

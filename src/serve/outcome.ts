@@ -1,4 +1,5 @@
 /** Every way a static request can end, as plain data. replies.ts maps each to a Reply. */
+import type { HeaderList } from '../http/types.js';
 import type { Failure } from './fs-failure.js';
 import type { ByteRange } from './select-ranges.js';
 import type { Validators } from './validators.js';
@@ -16,6 +17,8 @@ export interface ServedFile {
   readonly sizeBytes: number;
   readonly contentType: string;
   readonly validators: Validators;
+  /** Sent with its 200 and 206 responses (the mirror network's Link and digests). */
+  readonly extraHeaders: HeaderList;
 }
 
 export type Outcome =

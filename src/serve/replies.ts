@@ -104,6 +104,7 @@ function fileReply(
     ['Accept-Ranges', 'bytes'],
     ['X-Content-Type-Options', 'nosniff'],
     ...caching,
+    ...file.extraHeaders,
   ];
   if (body.length === 0) return { status, headers, body };
   const source = file.source;

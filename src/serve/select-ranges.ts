@@ -8,9 +8,10 @@
  * - an empty file ignores Range (there is no byte to select).
  *
  * Abuse bound: overlapping and adjacent ranges are coalesced (`combine: true`), and if more
- * than MAX_RANGES remain the Range is ignored and the full 200 is sent, like nginx's
- * `max_ranges`. A client can therefore never make one response larger than
- * file size + MAX_RANGES part headers, nor send the same byte twice.
+ * than MAX_RANGES remain the selection is `excessive`: RFC 9110 §15.5.17 lets a server refuse
+ * "an excessive number of small or overlapping ranges" with 416 (serve-file.ts decides). A
+ * client can therefore never make one response larger than file size + MAX_RANGES part
+ * headers, nor send the same byte twice, nor get a whole large file for a few tiny ranges.
  */
 import parseRange from 'range-parser';
 
@@ -23,12 +24,14 @@ export interface ByteRange {
 export type RangeSelection =
   | { readonly kind: 'full' }
   | { readonly kind: 'unsatisfiable' }
+  | { readonly kind: 'excessive' }
   | { readonly kind: 'ranges'; readonly ranges: readonly [ByteRange, ...ByteRange[]] };
 
 export const MAX_RANGES = 32;
 
 const FULL: RangeSelection = { kind: 'full' };
 const UNSATISFIABLE: RangeSelection = { kind: 'unsatisfiable' };
+const EXCESSIVE: RangeSelection = { kind: 'excessive' };
 const BYTES_UNIT = /^bytes=/i;
 const BOUNDED_SPEC = /^(\d+)-(\d*)$/;
 const SUFFIX_SPEC = /^-(\d+)$/;
@@ -39,7 +42,8 @@ export function selectRanges(sizeBytes: number, header: string | undefined): Ran
   if (specs === null) return FULL;
   const parsed = parseRange(sizeBytes, `bytes=${specs.join(',')}`, { combine: true });
   if (parsed === -1) return UNSATISFIABLE;
-  if (parsed === -2 || parsed.length > MAX_RANGES) return FULL;
+  if (parsed === -2) return FULL;
+  if (parsed.length > MAX_RANGES) return EXCESSIVE;
   const [first, ...rest] = parsed.map(({ start, end }) => ({ start, end }));
   return first === undefined ? UNSATISFIABLE : { kind: 'ranges', ranges: [first, ...rest] };
 }

@@ -12,7 +12,7 @@ import type { Target } from './parse-target.js';
 import { evaluatePreconditions } from './preconditions.js';
 import { readListingEntries } from './read-directory.js';
 import { replyFor } from './replies.js';
-import { isDotName } from './resolve-path.js';
+import { displayName, isDotName, keyOf } from './byte-path.js';
 import { TtlCache } from './file-cache.js';
 import { fdVersion, sendFile, type FileConditions } from './serve-file.js';
 
@@ -24,10 +24,10 @@ export interface DirectoryOptions extends PathPolicy {
 
 export interface DirectoryRequest {
   readonly target: Extract<Target, { kind: 'target' }>;
-  readonly segments: readonly string[];
+  readonly segments: readonly Buffer[];
   readonly trailingSlash: boolean;
   /** The directory as opened: realpath'd when symlinks are not followed. */
-  readonly fsPath: string;
+  readonly fsPath: Buffer;
   readonly conditions: FileConditions;
 }
 
@@ -59,19 +59,37 @@ export async function serveDirectory(
 
 /**
  * The original (still percent-encoded) path plus `/` and the query. Runs of slashes are
- * collapsed so `//evil.example/dir` cannot become a protocol-relative redirect.
+ * collapsed so `//evil.example/dir` cannot become a protocol-relative redirect. The target is
+ * visible ASCII but may hold what a URI may not (`"`, `<`, `\`, `{`, a lone `%`…): those are
+ * percent-encoded, so the Location is a valid URI reference whatever the client sent.
  */
 export function redirectLocation(target: { rawPath: string; query: string }): string {
-  return `${target.rawPath.replace(/\/{2,}/g, '/')}/${target.query}`;
+  const path = encodeOutsideUri(target.rawPath.replace(/\/{2,}/g, '/'), PATH_CHARS);
+  return `${path}/${encodeOutsideUri(target.query, QUERY_CHARS)}`;
+}
+
+// RFC 3986: pchar = unreserved / pct-encoded / sub-delims / ":" / "@"; query adds "/" and "?".
+const PATH_CHARS = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
+const QUERY_CHARS = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/;
+const PERCENT_ESCAPE = /^%[0-9A-Fa-f]{2}/;
+
+function encodeOutsideUri(text: string, allowed: RegExp): string {
+  let encoded = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charAt(i);
+    const keep = allowed.test(char) || (char === '%' && PERCENT_ESCAPE.test(text.slice(i, i + 3)));
+    encoded += keep ? char : `%${text.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
 }
 
 async function openIndex(
   policy: PathPolicy,
-  segments: readonly string[],
+  segments: readonly Buffer[],
   indexName: string,
 ): Promise<Opened> {
   if (policy.dotfiles === 'deny' && isDotName(indexName)) return { kind: 'not-found' };
-  const located = await locatePath(policy, [...segments, indexName]);
+  const located = await locatePath(policy, [...segments, Buffer.from(indexName)]);
   if (located.kind !== 'located') return located;
   return openFile(located.fsPath, { noFollow: !policy.followSymlinks });
 }
@@ -91,13 +109,15 @@ async function listDirectory(
     case 'proceed':
       break;
   }
-  const urlPath = request.segments.length === 0 ? '/' : `/${request.segments.join('/')}/`;
+  const { segments } = request;
+  const urlPath = segments.length === 0 ? '/' : `/${segments.map(displayName).join('/')}/`;
+  const cacheKey = keyOf(segments);
   const nowMs = Date.now();
-  const cached = listings.get(urlPath, nowMs);
+  const cached = listings.get(cacheKey, nowMs);
   if (cached !== undefined) return { kind: 'listing', html: cached };
   const entries = await readListingEntries(options, request.fsPath);
   if (!Array.isArray(entries)) return entries satisfies Failure;
   const html = renderListing(urlPath, entries);
-  listings.set(urlPath, html, nowMs);
+  listings.set(cacheKey, html, nowMs);
   return { kind: 'listing', html };
 }

@@ -6,12 +6,17 @@ import type { ParsedRequest, Reply } from '../http/types.js';
 import { headerValue } from '../http/types.js';
 import { contentTypeFor } from './content-type.js';
 import { newBoundary } from './multipart.js';
+import type { HeaderList } from '../http/types.js';
+import type { FileIdentity } from './file-identity.js';
 import { closeFd, type OpenedFile } from './open-file.js';
 import type { FileSource, Outcome, ServedFile } from './outcome.js';
 import { evaluatePreconditions, isRangeFresh, type Conditionals } from './preconditions.js';
 import { replyFor } from './replies.js';
 import { selectRanges } from './select-ranges.js';
 import { validatorsFor, type Validators } from './validators.js';
+
+/** Files up to this size are sent whole when a Range asks for too many pieces of them. */
+export const EXCESSIVE_RANGES_FULL_BODY_MAX_BYTES = 64 * 1024;
 
 export interface FileConditions extends Conditionals {
   readonly ifRange: string | undefined;
@@ -37,15 +42,21 @@ export interface FileVersion {
   readonly source: FileSource;
   readonly sizeBytes: number;
   readonly validators: Validators;
+  readonly identity: FileIdentity;
 }
 
-export function fileVersion(source: FileSource, sizeBytes: number, mtimeMs: number): FileVersion {
-  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs) };
+export function fileVersion(
+  source: FileSource,
+  identity: FileIdentity,
+  nowMs: number,
+): FileVersion {
+  const { sizeBytes, mtimeMs } = identity;
+  return { source, sizeBytes, validators: validatorsFor(sizeBytes, mtimeMs, nowMs), identity };
 }
 
 /** The version of a file opened for this request: its bytes come from the descriptor. */
-export function fdVersion(opened: OpenedFile): FileVersion {
-  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.sizeBytes, opened.mtimeMs);
+export function fdVersion(opened: OpenedFile, nowMs = Date.now()): FileVersion {
+  return fileVersion({ kind: 'fd', fd: opened.fd }, opened.identity, nowMs);
 }
 
 export async function sendFile(
@@ -53,11 +64,12 @@ export async function sendFile(
   fileName: string,
   conditions: FileConditions,
   cacheControl: string | null,
+  extraHeaders: HeaderList = [],
 ): Promise<Reply> {
   const source = version.source;
   let handedOver = source.kind === 'memory';
   try {
-    const outcome = decideFileOutcome(version, fileName, conditions, newBoundary);
+    const outcome = decideFileOutcome(version, fileName, conditions, newBoundary, extraHeaders);
     const reply = replyFor(outcome, cacheControl);
     handedOver ||= source.kind === 'fd' && reply.fd === source.fd;
     return reply;
@@ -72,9 +84,11 @@ export function decideFileOutcome(
   fileName: string,
   conditions: FileConditions,
   makeBoundary: () => string,
+  extraHeaders: HeaderList = [],
 ): Outcome {
   const { source, sizeBytes, validators } = version;
-  const file: ServedFile = { source, sizeBytes, contentType: contentTypeFor(fileName), validators };
+  const contentType = contentTypeFor(fileName);
+  const file: ServedFile = { source, sizeBytes, contentType, validators, extraHeaders };
   switch (evaluatePreconditions(conditions, validators)) {
     case 'failed':
       return { kind: 'precondition-failed' };
@@ -93,6 +107,12 @@ export function decideFileOutcome(
       return { kind: 'file', file };
     case 'unsatisfiable':
       return { kind: 'range-not-satisfiable', sizeBytes };
+    case 'excessive':
+      // Too many ranges to answer: a small file whole costs less than refusing (and satisfies
+      // any client); a large one is refused rather than sent whole for a few bytes asked.
+      return sizeBytes <= EXCESSIVE_RANGES_FULL_BODY_MAX_BYTES
+        ? { kind: 'file', file }
+        : { kind: 'range-not-satisfiable', sizeBytes };
     case 'ranges': {
       const { ranges } = selection;
       if (ranges.length === 1) return { kind: 'partial', file, range: ranges[0], rangeHeader };

@@ -87,15 +87,24 @@ export function asTestUser(args: readonly string[]): string[] {
   return [command, '--allow-root', ...rest];
 }
 
-/** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
 export interface SpawnOptions {
   readonly cwd?: string;
   /** Another entry point than this tree's bin/ebb (e.g. an installed package's /usr/bin/ebb). */
   readonly bin?: string;
+  /**
+   * A command that ends by exec-ing ebb (same pid), given ebb's path and arguments after it:
+   * e.g. `['sh', '-c', 'ulimit -n 128; exec "$0" "$@"']`, or `unshare -n` for a network namespace.
+   */
+  readonly via?: readonly string[];
 }
 
+/** Spawns `ebb ARGS...` (any subcommand) without waiting for anything. */
 export function spawnEbb(args: readonly string[], options: SpawnOptions = {}): EbbProcess {
-  const child = spawn(options.bin ?? EBB_BIN, asTestUser(args), {
+  const bin = options.bin ?? EBB_BIN;
+  const [command = bin, ...prefix] = options.via ?? [];
+  const ebbArgs = asTestUser(args);
+  const argv = options.via === undefined ? ebbArgs : [...prefix, bin, ...ebbArgs];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

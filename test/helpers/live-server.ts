@@ -43,3 +43,14 @@ export function throttledDownload(
   const result = download(port, path, { bytesPerSecond, onHead: () => headSeen() });
   return { gotHead, result };
 }
+
+/** `--listen 127.0.0.1:0 --admin 127.0.0.1:0 --access-log LOG ROOT`, for tests that read the log. */
+export const argsWithAdminAndLog = (root: string, log: string): string[] => [
+  '--listen',
+  '127.0.0.1:0',
+  '--admin',
+  '127.0.0.1:0',
+  '--access-log',
+  log,
+  root,
+];

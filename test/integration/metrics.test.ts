@@ -5,6 +5,7 @@ import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, download, requestText } from '../helpers/http-client.js';
 import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { sendDistinctMethods } from '../helpers/abuse-replays.js';
 
 after(stopAll);
 
@@ -107,5 +108,21 @@ test('/metrics during a download and a drain: bytes due, connection states, drai
   assert.ok(due > 0 && due <= big.size, String(due));
 
   assert.equal((await slow).sha256, big.sha256);
+  assert.equal((await server.exited).code, 0);
+});
+
+test('distinct long methods (a bounded replay) leave the /metrics label sets bounded', async () => {
+  const server = await startEbb(serverArgs('--access-log', 'off'));
+  const adminPort = adminPortOf(server.stderr.lines);
+  const requestCount = 400;
+  const statuses = await sendDistinctMethods(server.port, requestCount);
+  assert.deepEqual([...statuses], [[405, requestCount]]);
+  const m = await scrape(adminPort);
+  const requestSeries = [...m.keys()].filter((key) => key.startsWith('ebb_requests_total{'));
+  // Compared by count first: a failure must not print 400 label sets of 4 KB each.
+  assert.equal(requestSeries.length, 1, `${requestSeries.length} label sets`);
+  assert.equal(requestSeries[0], 'ebb_requests_total{code="405",method="other"}');
+  assert.equal(m.get('ebb_requests_total{code="405",method="other"}'), requestCount);
+  server.child.kill('SIGINT');
   assert.equal((await server.exited).code, 0);
 });

@@ -5,10 +5,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readFile, rename } from 'node:fs/promises';
-import { watch } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startEbb, stopAll } from '../helpers/ebb-process.js';
+import { fileCreated } from '../helpers/files.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, requestText } from '../helpers/http-client.js';
 import { exchange, fetchRaw, waitForLogLine } from '../helpers/raw-http.js';
@@ -114,30 +114,6 @@ test('quoted fields are escaped: a client cannot forge a line or a field', async
   assert.equal(line.request, `GET /${small.name}?\\x22quoted\\x22 HTTP/1.1`);
   assert.equal(line.referer, '\\xff\\xfe');
 });
-
-/** Resolves once `path` exists (watching its folder). */
-function fileCreated(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      watcher.close();
-      reject(new Error(`${path} was not created`));
-    }, 5000);
-    const check = (): void => {
-      access(path).then(
-        () => {
-          clearTimeout(timer);
-          watcher.close();
-          resolve();
-        },
-        () => undefined,
-      );
-    };
-    const watcher = watch(dirname(path), (_event, name) => {
-      if (name === basename(path)) check();
-    });
-    check();
-  });
-}
 
 for (const signal of ['SIGUSR1', 'SIGHUP'] as const) {
   test(`${signal} reopens the log: after a rename, new lines go to a new file at the old path`, async () => {

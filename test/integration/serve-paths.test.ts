@@ -39,6 +39,16 @@ await symlink('../root-evil/secret.txt', join(root, 'link-prefix.txt'));
 await symlink('public.txt', join(root, 'link-in.txt'));
 await symlink('.hidden', join(root, 'visible-name'));
 await symlink('loop', join(root, 'loop'));
+// Names that are not UTF-8, as on an old Latin-1 mirror: made with Buffer paths.
+const bytePath = (...names: Array<string | Buffer>): Buffer =>
+  Buffer.concat([
+    Buffer.from(root),
+    ...names.flatMap((name) => [Buffer.from('/'), Buffer.from(name)]),
+  ]);
+const latin1Dir = Buffer.from('d\xfcr', 'latin1');
+await writeFile(bytePath(Buffer.from('latin1-\xe4.txt', 'latin1')), 'latin1 file\n');
+await mkdir(bytePath(latin1Dir));
+await writeFile(bytePath(latin1Dir, Buffer.from([0xff, 0x2e, 0x69, 0x73, 0x6f])), 'ff iso\n');
 await symlink('/nonexistent/target', join(root, 'dangling'));
 execFileSync('mkfifo', [join(root, 'pipe.iso')]);
 const unixServer = createServer();
@@ -96,6 +106,15 @@ const traversals = [
   `/${'a'.repeat(300)}`,
   `/${'%41'.repeat(300)}`,
   `/${'ab/'.repeat(1500)}secret.txt`,
+  // bytes that are not UTF-8 never make a separator or a dot segment, nor hide one
+  '/%ff/../../secret.txt',
+  '/%ff%2f..%2f..%2fsecret.txt',
+  '/%c0%ae%c0%ae%2fsecret.txt',
+  '/%e0%80%ae%e0%80%ae/secret.txt',
+  '/d%fcr/../../secret.txt',
+  '/d%fcr/%ff%00/../secret.txt',
+  '/latin1-%e4.txt/../../secret.txt',
+  '/%ff%5c..%5csecret.txt',
 ];
 
 for (const [name, server] of [
@@ -205,6 +224,27 @@ test('a FIFO and a socket in the root → 404 at once, never a hang', async () =
   }
   // Nothing was left waiting on the FIFO: the servers still answer.
   assert.equal((await fetchRaw(strict.port, '/public.txt')).status, 200);
+});
+
+test('a file named with the byte \\xE4 is listed and served, as nginx and lighttpd do', async () => {
+  const file = await fetchRaw(strict.port, '/latin1-%E4.txt');
+  assert.equal(file.status, 200);
+  assert.equal(file.body.toString(), 'latin1 file\n');
+  assert.equal((await fetchRaw(strict.port, '/latin1-%e4.txt')).status, 200);
+  // The same name spelled as UTF-8 (ä = C3 A4) is another name.
+  assert.equal((await fetchRaw(strict.port, '/latin1-%C3%A4.txt')).status, 404);
+  const listing = (await fetchRaw(strict.port, '/')).body.toString();
+  assert.ok(listing.includes('<a href="latin1-%E4.txt">latin1-\ufffd.txt</a>'), listing);
+  assert.ok(listing.includes('<a href="d%FCr/">d\ufffdr/</a>'), listing);
+  // A directory with such a name: redirect, listing, and the file in it.
+  const redirect = await fetchRaw(strict.port, '/d%FCr');
+  assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.get('location'), '/d%FCr/');
+  const inner = (await fetchRaw(strict.port, '/d%FCr/')).body.toString();
+  assert.ok(inner.includes('<a href="%FF.iso">\ufffd.iso</a>'), inner);
+  const iso = await fetchRaw(following.port, '/d%fcr/%FF.iso');
+  assert.equal(iso.body.toString(), 'ff iso\n');
+  assert.equal(iso.headers.get('content-type'), 'application/x-iso9660-image');
 });
 
 test('no request crashed a server', () => {

@@ -94,7 +94,8 @@ test('SnapshotFeed: no viewer, no timer; the history is kept for the next viewer
   assert.equal(builds, 0, 'nobody watching: nothing built');
   const first = new Viewer();
   const unsubscribe = feed.subscribe(first);
-  for (let i = 0; i < 3; i++) {
+  // Two ticks of warm-up (THROUGHPUT_RATE), then three points.
+  for (let i = 0; i < 5; i++) {
     delivered += 3000;
     t.mock.timers.tick(1000);
   }
@@ -107,4 +108,34 @@ test('SnapshotFeed: no viewer, no timer; the history is kept for the next viewer
   feed.subscribe(next);
   const history = JSON.parse(next.events('history')[0]?.split('data: ')[1] ?? '') as unknown[];
   assert.equal(history.length, 3);
+});
+
+test('SnapshotFeed: acknowledgements in bursts seconds apart never read as 0 B/s', (t) => {
+  // What a 60 KiB/s reader on loopback looks like: its window opens 300 KiB every 5 s. A rate
+  // over the last three ticks read 0 B/s two ticks in five beside a row moving at 60 KiB/s.
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'] });
+  let delivered = 0;
+  let ticks = 0;
+  const feed = new SnapshotFeed(
+    () => {
+      if (++ticks % 5 === 0) delivered += 300 * 1024;
+      return fakeSnapshot(Date.now());
+    },
+    () => delivered,
+  );
+  const viewer = new Viewer();
+  feed.subscribe(viewer);
+  for (let i = 0; i < 120; i++) t.mock.timers.tick(1000);
+  const rates = viewer
+    .events('status')
+    .map(
+      (m) =>
+        JSON.parse(m.split('data: ')[1] ?? '') as { throughput: { bytesPerSec: number } | null },
+    )
+    .flatMap((d) => (d.throughput === null ? [] : [d.throughput.bytesPerSec]))
+    .slice(10);
+  assert.ok(rates.length > 100);
+  for (const rate of rates) {
+    assert.ok(rate > 0.6 * 60 * 1024 && rate < 1.6 * 60 * 1024, `throughput ${rate} B/s`);
+  }
 });

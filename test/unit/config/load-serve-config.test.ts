@@ -54,6 +54,10 @@ void test('no flags and no file give every default', async () => {
     user: null,
     group: null,
     allowRoot: false,
+    peers: [],
+    digests: false,
+    stateDir: null,
+    metalink: true,
   };
   assert.deepEqual(await loadServeConfig([], CWD), expected);
 });
@@ -115,6 +119,15 @@ const FLAG_CASES: ReadonlyArray<readonly [readonly string[], Partial<ServeConfig
     { admin: { kind: 'tcp', host: '127.0.0.1', port: 9090 } },
   ],
   [['--admin', 'unix:ebb.sock'], { admin: { kind: 'unix', path: `${CWD}/ebb.sock` } }],
+  [
+    ['--peer', 'https://b.example.org/debian/', '--peer', 'http://[::1]:81/a%20b'],
+    { peers: ['https://b.example.org/debian', 'http://[::1]:81/a%20b'] },
+  ],
+  [['--peer', 'http://b.example.org'], { peers: ['http://b.example.org'] }],
+  [
+    ['--digests', 'on', '--state-dir', 'state', '--metalink', 'off'],
+    { digests: true, stateDir: `${CWD}/state`, metalink: false },
+  ],
 ];
 
 for (const [argv, expected] of FLAG_CASES) {
@@ -138,6 +151,21 @@ const DRAIN_NEW_BAD: readonly string[] = [
   '502',
   'close',
 ];
+
+const PEER_BAD: readonly string[] = [
+  '/elsewhere',
+  'ftp://b.example.org/',
+  'https://b.example.org/?mirror=1',
+  'https://b.example.org/#top',
+  'b.example.org',
+];
+
+for (const value of PEER_BAD) {
+  void test(`--peer ${value} is refused`, async () => {
+    const message = await rejectsWith(['--peer', value], 'CONFIG_INVALID');
+    assert.match(message, /--peer .*expected an absolute http/);
+  });
+}
 
 for (const value of DRAIN_NEW_BAD) {
   void test(`--drain-new ${value} is refused`, async () => {

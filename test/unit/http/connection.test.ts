@@ -57,11 +57,12 @@ interface Setup {
 async function setUp(
   t: { after(fn: () => Promise<void>): void },
   handler: RequestHandler = echoTarget,
+  options: ConnectionOptions = OPTIONS,
 ): Promise<Setup> {
   const pair = await openLoopbackPair();
   t.after(() => pair.close());
   const observer = new RecordingObserver();
-  const connection = new HttpConnection(pair.server, handler, observer, OPTIONS);
+  const connection = new HttpConnection(pair.server, handler, observer, options);
   return { pair, observer, connection, received: new Received(pair.client) };
 }
 
@@ -179,6 +180,40 @@ test('a delivered reply whose bytes are all acknowledged lingers, then closes as
   await observer.closed;
   const elapsedMs = Date.now() - startedMs;
   assert.ok(elapsedMs >= OPTIONS.lingerMs - 20 && elapsedMs < OPTIONS.writeIdleTimeoutMs);
+  assert.equal(observer.delivery, 'delivered');
+});
+
+test('during a drain, a reply whose bytes are all acknowledged waits for the client to close, past the linger', async (t) => {
+  const { pair, observer, connection } = await setUp(t);
+  connection.requestClose(); // what a drain asks of every connection
+  pair.client.write(get('/a'));
+  await observer.waitFor((e) => e.kind === 'phase' && e.phase === 'delivering');
+  connection.noteAllAcknowledged();
+  const closedEarly = await Promise.race([
+    observer.closed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(resolve, OPTIONS.lingerMs * 2, false)),
+  ]);
+  assert.equal(closedEarly, false, 'closed at the linger, before the client read and closed');
+  pair.client.end(); // the client has read everything and closes
+  await observer.closed;
+  assert.equal(observer.delivery, 'delivered');
+});
+
+test('a client that keeps sending after a closing reply is closed once it passes the discard bound, not after the linger', async (t) => {
+  const { pair, observer } = await setUp(t, echoTarget, { ...OPTIONS, lingerMs: 10_000 });
+  pair.client.write('GET / HTTP/1.1\r\n\r\n'); // no Host: 400, then the error reply lingers
+  await observer.waitFor((e) => e.kind === 'phase' && e.phase === 'delivering');
+  const startedMs = Date.now();
+  const flood = Buffer.alloc(16 * 1024, '\r\n');
+  const keepSending = (): void => {
+    while (!pair.client.destroyed && pair.client.write(flood));
+    if (!pair.client.destroyed) pair.client.once('drain', keepSending);
+  };
+  pair.client.on('error', () => undefined); // the server's close may reset the flood
+  keepSending();
+  await observer.closed;
+  const elapsedMs = Date.now() - startedMs;
+  assert.ok(elapsedMs < 2000, `closed after ${elapsedMs} ms, not at the discard bound`);
   assert.equal(observer.delivery, 'delivered');
 });
 

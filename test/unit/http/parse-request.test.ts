@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestHead } from '../../../src/http/parse-request.js';
+import { readRequestHead } from '../../../src/http/head-reader.js';
+import { DEFAULT_HEAD_LIMITS } from '../../../src/http/parse-request.js';
+
+const parseRequestHead = (buffer: Buffer) => readRequestHead(buffer, DEFAULT_HEAD_LIMITS);
 
 const head = (text: string): Buffer => Buffer.from(text, 'latin1');
 
@@ -62,6 +65,22 @@ const refusals: Array<[string, string, number]> = [
   ['HTTP/2.0 request line', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
   ['NUL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', 400],
   ['empty header name', 'GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n', 400],
+  ['bare CR line ends, before any LF arrives', 'GET /a HTTP/1.1\rHost: d\r\r', 400],
+  ['a bare CR in the request line', 'GET /a\r HTTP/1.1\r\nHost: d\r\n\r\n', 400],
+  ['more than 4 empty lines before the request line', '\r\n'.repeat(5) + 'GET', 400],
+  ['a flood of empty lines', '\r\n'.repeat(32768), 400],
+  ['Host with a non-numeric port', 'GET / HTTP/1.1\r\nHost: jsdh.sfdg.sdfg:asd\r\n\r\n', 400],
+  ['Host with a path', 'GET / HTTP/1.1\r\nHost: [::1]/../../../\r\n\r\n', 400],
+  ['Host with two ports', 'GET / HTTP/1.1\r\nHost: 123.40.56.78:9000:80\r\n\r\n', 400],
+  ['Host with a space', 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
+  ['Host with userinfo', 'GET / HTTP/1.1\r\nHost: user@host\r\n\r\n', 400],
+  ['Host with an unclosed IP-literal', 'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 400],
+  ['Host with a bad IPv6 literal', 'GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n', 400],
+  ['Host with a zone id', 'GET / HTTP/1.1\r\nHost: [fe80::1%eth0]\r\n\r\n', 400],
+  ['Host with a bad escape', 'GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n', 400],
+  ['absolute-form with a bad port', 'GET http://a:b/x HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['absolute-form with userinfo', 'GET http://u:p@a/x HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['absolute-form with no host', 'GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n', 400],
 ];
 
 for (const [name, text, status] of refusals) {
@@ -104,4 +123,31 @@ test('a request with content is answered and then closed', () => {
     head('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'),
   );
   assert.equal(result.kind === 'request' && result.hasContent, true);
+});
+
+test('well-formed authorities are accepted, in Host and in absolute form', () => {
+  const hosts = [
+    'example.org',
+    'example.org:8080',
+    'example.org:',
+    '',
+    '127.0.0.1',
+    '127.0.0.1:80',
+    '1.2.3.999',
+    '[::1]',
+    '[::1]:8080',
+    '[2001:db8::7]:',
+    '[v1.fe80::a+en1]',
+    'xn--bcher-kva.example',
+    'a%20b',
+    "sub-delims!$&'()*+,;=",
+  ];
+  for (const host of hosts) {
+    const result = parseRequestHead(head(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
+    assert.equal(result.kind, 'request', `Host: ${host}`);
+  }
+  for (const target of ['http://a/x', 'https://[::1]:8443/x?y', 'http://a:/', 'http://a?q']) {
+    const result = parseRequestHead(head(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`));
+    assert.equal(result.kind, 'request', target);
+  }
 });

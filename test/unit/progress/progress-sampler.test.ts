@@ -12,6 +12,7 @@ import {
   type SampledConnections,
   type SampledEntry,
 } from '../../../src/progress/progress-sampler.js';
+import { CONNECTION_RATE } from '../../../src/progress/smooth-rate.js';
 
 class Target implements DeliveryTarget {
   progress = 0;
@@ -33,7 +34,8 @@ function entryOf(key: string, phase: ConnectionPhase, target: Target, bytesSent:
     tcpKey: key,
     phase,
     connection: target,
-    requestStartMs: Date.now() - 2000,
+    // Past the rate's warm-up (CONNECTION_RATE.warmUpMs), so an acknowledged byte makes a rate.
+    requestStartMs: Date.now() - 2000 - CONNECTION_RATE.warmUpMs,
     bytesSent,
     bytesAcked: 0,
     rateBytesPerSec: 0,

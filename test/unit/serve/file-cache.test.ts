@@ -72,3 +72,17 @@ test('a small file replaced on disk is served fresh within a second, never splic
   assert.ok(Date.now() - replacedAtMs <= CACHE_VALID_MS + 100);
   assert.notEqual(etagOf(fresh), etagOf(first));
 });
+
+test('keys count against the memory budget, and the entry count is bounded', () => {
+  const cache = new TtlCache<string>(() => 0, 10, 1000);
+  cache.set('k'.repeat(6), '', 0);
+  cache.set('j'.repeat(6), '', 0);
+  assert.equal(cache.get('k'.repeat(6), 1), undefined);
+  assert.equal(cache.get('j'.repeat(6), 1), '');
+  const counted = new TtlCache<string>(() => 0, 1e9, 3);
+  for (const key of ['a', 'b', 'c', 'd']) counted.set(key, key, 0);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((key) => counted.get(key, 1)),
+    [undefined, 'b', 'c', 'd'],
+  );
+});

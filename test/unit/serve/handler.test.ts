@@ -109,10 +109,7 @@ void describe('static handler: files', () => {
     );
     assert.equal(got.header('Content-Type'), 'application/octet-stream');
     assert.equal(got.header('Last-Modified'), new Date(MTIME_S * 1000).toUTCString());
-    assert.equal(
-      got.header('ETag'),
-      `"${(MTIME_S * 1000).toString(16)}-${BIG.length.toString(16)}"`,
-    );
+    assert.equal(got.header('ETag'), `"${MTIME_S.toString(16)}-${BIG.length.toString(16)}"`);
     assert.equal(got.header('Cache-Control'), 'public, max-age=60');
     assert.equal(got.reply.range, undefined);
   });
@@ -160,15 +157,18 @@ void describe('static handler: files', () => {
     assert.equal(got.reply.fd, undefined);
   });
 
-  void it('ignores a malformed range and more than 32 ranges', async () => {
-    for (const range of [
-      'bytes=9-1',
-      'bytes=' + Array.from({ length: 33 }, (_, i) => `${i * 3}-${i * 3}`).join(','),
-    ]) {
-      const got = await call(handler, '/big.bin', [['range', range]]);
-      assert.equal(got.reply.status, 200);
-      assert.ok(got.body.equals(BIG));
-    }
+  void it('ignores a malformed range', async () => {
+    const got = await call(handler, '/big.bin', [['range', 'bytes=9-1']]);
+    assert.equal(got.reply.status, 200);
+    assert.ok(got.body.equals(BIG));
+  });
+
+  void it('refuses more than 32 ranges with 416 (a file over 64 KiB is not sent whole)', async () => {
+    const range = 'bytes=' + Array.from({ length: 33 }, (_, i) => `${i * 3}-${i * 3}`).join(',');
+    const got = await call(handler, '/big.bin', [['range', range]]);
+    assert.equal(got.reply.status, 416);
+    assert.equal(got.header('Content-Range'), `bytes */${BIG.length}`);
+    assert.equal(got.reply.fd, undefined);
   });
 
   void it('honours If-Range only when it matches', async () => {
@@ -296,6 +296,10 @@ void describe('static handler: directories', () => {
       ['/pu%62', '/pu%62/'],
       ['//pub', '/pub/'],
       ['http://host/pub/sub', '/pub/sub/'],
+      // What a URI may not hold is percent-encoded, in the query and the path alike.
+      ['/pub?a="<script>"&b=\\{|}^`', '/pub/?a=%22%3Cscript%3E%22&b=%5C%7B%7C%7D%5E%60'],
+      ['/pub?lone=%&ok=%41&bad=%4g', '/pub/?lone=%25&ok=%41&bad=%254g'],
+      ['/pu%62?[x]', '/pu%62/?%5Bx%5D'],
     ];
     for (const [target, location] of cases) {
       const got = await call(handler, target);

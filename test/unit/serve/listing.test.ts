@@ -4,14 +4,14 @@ import { formatListingTime, renderListing, sortEntries } from '../../../src/serv
 import type { ListingEntry } from '../../../src/serve/read-directory.js';
 
 const MTIME = Date.UTC(2024, 0, 2, 3, 4, 59);
-const file = (name: string, sizeBytes = 1): ListingEntry => ({
-  name,
+const file = (name: string | Buffer, sizeBytes = 1): ListingEntry => ({
+  name: Buffer.from(name),
   isDirectory: false,
   sizeBytes,
   mtimeMs: MTIME,
 });
 const dir = (name: string): ListingEntry => ({
-  name,
+  name: Buffer.from(name),
   isDirectory: true,
   sizeBytes: 4096,
   mtimeMs: MTIME,
@@ -34,6 +34,12 @@ void describe('renderListing', () => {
       '>café menu.txt</a>',
     ],
     ['hash and question mark', file('a#b?c'), 'href="a%23b%3Fc"', '>a#b?c</a>'],
+    [
+      'a name that is not UTF-8: raw bytes in the href, U+FFFD in the text',
+      file(Buffer.from('latin1-\xe4.txt', 'latin1')),
+      'href="latin1-%E4.txt"',
+      '>latin1-\ufffd.txt</a>',
+    ],
     [
       'colon cannot become a scheme',
       file('javascript:alert(1)'),
@@ -77,10 +83,19 @@ void describe('renderListing', () => {
 });
 
 void describe('sortEntries', () => {
+  void it('sorts by bytes, as LC_ALL=C ls does', () => {
+    const latin1 = Buffer.from([0x61, 0xe4]);
+    const sorted = sortEntries([file(latin1), file('a\u00e4'), file('b')]);
+    assert.deepEqual(
+      sorted.map((e) => e.name),
+      [Buffer.from('a\u00e4'), latin1, Buffer.from('b')],
+    );
+  });
+
   void it('puts directories first, then files, each by name', () => {
     const sorted = sortEntries([file('b'), dir('z'), file('B'), dir('a'), file('a'), file('é')]);
     assert.deepEqual(
-      sorted.map((e) => e.name),
+      sorted.map((e) => e.name.toString()),
       ['a', 'z', 'B', 'a', 'b', 'é'],
     );
   });

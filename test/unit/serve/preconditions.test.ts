@@ -12,19 +12,53 @@ import { validatorsFor } from '../../../src/serve/validators.js';
 
 // 784111777 s = Sun, 06 Nov 1994 08:49:37 GMT; mtime has sub-second digits on purpose.
 const MTIME_MS = 784111777_250;
-const validators = validatorsFor(4096, MTIME_MS);
+const LONG_AGO_MS = MTIME_MS + 86_400_000;
+const validators = validatorsFor(4096, MTIME_MS, LONG_AGO_MS);
 const ETAG = validators.etag;
 const LAST_MODIFIED = 'Sun, 06 Nov 1994 08:49:37 GMT';
 const EARLIER = 'Sun, 06 Nov 1994 08:49:36 GMT';
 const LATER = 'Sun, 06 Nov 1994 08:49:38 GMT';
 
 void describe('validators', () => {
-  void it('derive a strong ETag from mtime and size only', () => {
-    assert.equal(ETAG, `"${Math.floor(MTIME_MS).toString(16)}-1000"`);
+  void it("derive nginx's strong ETag from whole-second mtime and size only", () => {
+    assert.equal(ETAG, `"${(784111777).toString(16)}-1000"`);
     assert.equal(validators.lastModifiedSeconds, 784111777);
-    assert.equal(validatorsFor(4096, MTIME_MS).etag, ETAG);
-    assert.notEqual(validatorsFor(4097, MTIME_MS).etag, ETAG);
-    assert.notEqual(validatorsFor(4096, MTIME_MS + 1).etag, ETAG);
+    const cases: Array<[string, number, number, boolean]> = [
+      ['another size', 4097, MTIME_MS, false],
+      [
+        'the same second, another millisecond (a copy that kept whole seconds)',
+        4096,
+        784111777_000,
+        true,
+      ],
+      ['the same second, its last millisecond', 4096, 784111777_999, true],
+      ['the next second', 4096, 784111778_000, false],
+    ];
+    for (const [name, size, mtimeMs, same] of cases) {
+      const etag = validatorsFor(size, mtimeMs, LONG_AGO_MS).etag;
+      assert.equal(etag === ETAG, same, name);
+    }
+  });
+
+  void it('are weak while the file is less than a second old, so If-Range cannot splice', () => {
+    const cases: Array<[string, number, boolean]> = [
+      ['just written', MTIME_MS, true],
+      ['999 ms old', MTIME_MS + 999, true],
+      ['a second old', MTIME_MS + 1000, false],
+      ['mtime in the future', MTIME_MS - 5000, true],
+    ];
+    for (const [name, nowMs, weak] of cases) {
+      const fresh = validatorsFor(4096, MTIME_MS, nowMs);
+      assert.equal(fresh.etag, weak ? `W/${ETAG}` : ETAG, name);
+      assert.equal(isRangeFresh(fresh.etag, fresh), !weak, name);
+      const noneMatch = {
+        ifMatch: undefined,
+        ifUnmodifiedSince: undefined,
+        ifModifiedSince: undefined,
+      };
+      const result = evaluatePreconditions({ ...noneMatch, ifNoneMatch: fresh.etag }, fresh);
+      assert.equal(result, 'not-modified', `${name}: If-None-Match compares weakly`);
+    }
   });
 });
 

@@ -9,11 +9,12 @@ function resolveTarget(target: string, dotfiles: 'deny' | 'allow' = 'deny'): Res
   return parsed.kind === 'target' ? resolvePath(parsed.rawPath, dotfiles) : parsed;
 }
 
-const path = (segments: string[], trailingSlash = false): ResolvedPath => ({
+const path = (segments: Array<string | Buffer>, trailingSlash = false): ResolvedPath => ({
   kind: 'path',
-  segments,
+  segments: segments.map((segment) => Buffer.from(segment)),
   trailingSlash,
 });
+const bytes = (...values: number[]): Buffer => Buffer.from(values);
 const BAD: ResolvedPath = { kind: 'bad-request' };
 const MISSING: ResolvedPath = { kind: 'not-found' };
 
@@ -71,13 +72,23 @@ void describe('resolvePath: target to segments', () => {
     ['/a%00', BAD],
     ['http://elsewhere.example/../etc/passwd', BAD],
     ['http://elsewhere.example/pub/x', path(['pub', 'x'])],
-    // malformed escapes and UTF-8
+    // malformed escapes
     ['/%', BAD],
     ['/%zz', BAD],
-    ['/%C3', BAD],
-    ['/%C0%AE%C0%AE/', BAD],
-    ['/%ED%A0%80', BAD],
-    ['/%FF', BAD],
+    ['/a%2', BAD],
+    ['/%%41', BAD],
+    // names are bytes: not valid UTF-8 is still a name, never a dot segment or a separator
+    ['/latin1-%E4.txt', path([Buffer.from('latin1-\xe4.txt', 'latin1')])],
+    ['/%C3', path([bytes(0xc3)])],
+    ['/%C0%AE%C0%AE/', path([bytes(0xc0, 0xae, 0xc0, 0xae)], true)],
+    ['/%C0%AF', path([bytes(0xc0, 0xaf)])],
+    ['/%E0%80%AE%E0%80%AE/x', path([bytes(0xe0, 0x80, 0xae, 0xe0, 0x80, 0xae), 'x'])],
+    ['/%ED%A0%80', path([bytes(0xed, 0xa0, 0x80)])],
+    ['/%FF', path([bytes(0xff)])],
+    ['/%FF/../..', BAD],
+    ['/%FF%00', BAD],
+    ['/%FF%5C..', BAD],
+    ['/%2E%FF', MISSING],
     // overlong: 404 without touching the filesystem
     [`/${long}`, path([long])],
     [`/${long}a`, MISSING],

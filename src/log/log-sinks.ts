@@ -1,0 +1,218 @@
+/**
+ * Where access log text goes, written so that no failure can stop the server: lines wait in a
+ * bounded queue (past the bound they are dropped and counted), a failed write is reported and
+ * retried, and writing resumes by itself once the disk has room or the reader reads again.
+ *
+ * - a descriptor sink: a log file (or stdout redirected to a file), one `write(2)` in flight,
+ *   short writes continued, a failed write retried after `RETRY_AFTER_MS` with the same bytes, so
+ *   a line cut by ENOSPC is completed, not spliced;
+ * - a stream sink: stdout as a pipe, socket or terminal. A stream that failed (EPIPE) is over:
+ *   its lines are dropped from then on; one whose reader stalls drops lines until it drains.
+ */
+import { write as writeFd } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+/** What a sink tells its owner; the owner decides what the operator sees. */
+export interface SinkEvents {
+  /** A write failed: `why` is the errno code or a short reason. */
+  failed(why: string): void;
+  /** A write succeeded. */
+  wrote(): void;
+  /** Lines were dropped (the queue was full, or the stream is gone). */
+  dropped(lines: number, why: string): void;
+}
+
+export interface LogSink {
+  /** Queues text (whole lines); drops it, counted, when the queue is full. Never throws. */
+  append(text: string): void;
+  /** One last attempt at what is queued (bounded in time), then the descriptor is closed. */
+  close(): Promise<void>;
+}
+
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+/** Writes are gathered per event-loop turn, or sooner once this much is waiting. */
+export const FLUSH_BYTES = 64 * 1024;
+export const RETRY_AFTER_MS = 1000;
+/** How long closing waits for a stream's reader before giving up on what is queued. */
+export const CLOSE_WAIT_MS = 2000;
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** One write(2): resolves with the bytes written (maybe fewer than asked), rejects with its errno. */
+export type WriteOnce = (data: Buffer) => Promise<number>;
+
+class DescriptorSink implements LogSink {
+  private pending: string[] = [];
+  private queuedBytes = 0;
+  /** Bytes taken from `pending` and not yet written (kept across failures). */
+  private unwritten: Buffer | null = null;
+  private writing: Promise<void> | null = null;
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly writeOnce: WriteOnce,
+    private readonly closeFd: () => Promise<void>,
+    private readonly events: SinkEvents,
+  ) {}
+
+  append(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+      this.events.dropped(lineCount(text), `${MAX_QUEUED_BYTES} bytes already waiting`);
+      return;
+    }
+    this.pending.push(text);
+    this.queuedBytes += bytes;
+    if (this.queuedBytes >= FLUSH_BYTES) this.kick();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.kick();
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    await this.writing;
+    if (this.unwritten !== null || this.pending.length > 0) await this.writeQueued();
+    const left = lineCount((this.unwritten?.toString() ?? '') + this.pending.join(''));
+    if (left > 0) this.events.dropped(left, 'not written at exit');
+    await this.closeFd().catch(() => undefined);
+  }
+
+  /** Starts a write unless one is in flight or a retry is waiting. */
+  private kick(): void {
+    if (this.writing !== null || this.retryTimer !== null || this.closing) return;
+    if (this.unwritten === null && this.pending.length === 0) return;
+    this.writing = this.writeQueued().finally(() => {
+      this.writing = null;
+      this.kick();
+    });
+  }
+
+  /** Writes the queue until it is empty or a write fails; never rejects. */
+  private async writeQueued(): Promise<void> {
+    for (;;) {
+      if (this.unwritten === null) {
+        if (this.pending.length === 0) return;
+        this.unwritten = Buffer.from(this.pending.join(''));
+        this.pending = [];
+      }
+      const data = this.unwritten;
+      let written: number;
+      try {
+        written = await this.writeOnce(data);
+      } catch (error) {
+        this.events.failed(errorCode(error));
+        if (!this.closing) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.kick();
+          }, RETRY_AFTER_MS);
+          this.retryTimer.unref();
+        }
+        return;
+      }
+      this.queuedBytes -= written;
+      this.unwritten = written >= data.length ? null : data.subarray(written);
+      this.events.wrote();
+    }
+  }
+}
+
+/** The queue and retries over any single-write function (the two below; tests). */
+export function writerSink(
+  writeOnce: WriteOnce,
+  closeFd: () => Promise<void>,
+  events: SinkEvents,
+): LogSink {
+  return new DescriptorSink(writeOnce, closeFd, events);
+}
+
+/** A log file opened by ebb (closed by the sink). */
+export function fileHandleSink(handle: FileHandle, events: SinkEvents): LogSink {
+  return new DescriptorSink(
+    async (data) => (await handle.write(data)).bytesWritten,
+    () => handle.close(),
+    events,
+  );
+}
+
+/** A descriptor ebb did not open, such as stdout redirected to a file (left open). */
+export function descriptorSink(fd: number, events: SinkEvents): LogSink {
+  const writeOnce: WriteOnce = (data) =>
+    new Promise((resolve, reject) => {
+      writeFd(fd, data, (error, written) => (error ? reject(error) : resolve(written)));
+    });
+  return new DescriptorSink(writeOnce, () => Promise.resolve(), events);
+}
+
+interface OutputStream extends NodeJS.WritableStream {
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+}
+
+/** stdout as a pipe, socket or terminal (already guarded against 'error' by the CLI). */
+export function streamSink(stream: OutputStream, events: SinkEvents): LogSink {
+  let scheduled = false;
+  let pending = '';
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    if (stream.destroyed || stream.writableLength > MAX_QUEUED_BYTES) {
+      const why = stream.destroyed ? 'closed' : `not read (${stream.writableLength} bytes waiting)`;
+      events.dropped(lineCount(text), why);
+      return;
+    }
+    const failed = (error: unknown): void => {
+      events.failed(errorCode(error));
+      events.dropped(lineCount(text), errorCode(error));
+    };
+    try {
+      stream.write(text, (error) => (error ? failed(error) : events.wrote()));
+    } catch (error) {
+      failed(error);
+    }
+  };
+  return {
+    append(text) {
+      pending += text;
+      if (pending.length >= FLUSH_BYTES) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    async close() {
+      flush();
+      if (stream.destroyed || !stream.writableNeedDrain) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          stream.once('drain', resolve);
+          stream.once('close', resolve);
+        }),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
