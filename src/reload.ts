@@ -66,11 +66,14 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   const diff = diffConfigs(previous, next);
   if (diff.refused.length > 0) return { kind: 'rejected', problems: [...diff.refused] };
 
-  const sameLog = isDeepStrictEqual(previous.accessLog, next.accessLog);
+  // A log file is always opened afresh (at a new path, or again at the same one, as nginx's
+  // reload does: SIGHUP after logrotate moved the file starts a new one); stdout or off stay.
+  const keepLog =
+    isDeepStrictEqual(previous.accessLog, next.accessLog) && next.accessLog.kind !== 'file';
   const { added } = diffListen(previous.listen, next.listen);
   const built = await allOrProblems<[string, AccessLog | null, KeyedListener[]]>([
     resolveRoot(next.root),
-    sameLog ? Promise.resolve(null) : target.openLog(next.accessLog),
+    keepLog ? Promise.resolve(null) : target.openLog(next.accessLog),
     bindEach(added, target.accept, target.onListenerError, next.listen),
   ]);
   if (!built.ok) {
