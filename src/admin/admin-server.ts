@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type Server as NetServer, type Socket } from 'node:net';
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { chmod, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { EbbError } from '../errors.js';
@@ -45,8 +46,8 @@ export type AdminBinding =
   | {
       readonly kind: 'inherited';
       readonly server: NetServer;
-      /** Connections accepted on it before this server was up: served first. */
-      readonly held: readonly Socket[];
+      /** Hands over the connections it accepted (held ones first) to `onSocket`. */
+      readonly take: (onSocket: (socket: Socket) => void) => void;
       readonly address: AdminAddress;
     };
 
@@ -79,14 +80,13 @@ export async function startAdminServer(
 
   let where: string;
   if (address.kind === 'inherited') {
-    // An upgrade (issue 11): the old ebb's socket, already bound (and chmod-ed); listen on it.
-    const inherited = address.server;
+    // An upgrade (issue 11): the old ebb's socket, already listening (and chmod-ed). Its
+    // connections are fed to this server (a Unix socket cannot be listened on twice here).
     where =
       address.address.kind === 'unix'
         ? `unix:${address.address.path}`
-        : formatTcp(address.address.host, address.address.port, inherited);
-    await listen(server, where, () => server.listen(inherited));
-    for (const socket of address.held) server.emit('connection', socket.resume());
+        : formatTcp(address.address.host, address.address.port, address.server);
+    address.take((socket) => server.emit('connection', socket));
   } else if (address.kind === 'fd') {
     // Socket activation (issue 10): systemd made the socket; its mode and path are the unit's.
     await listen(server, `fd ${address.fd} from systemd`, () => server.listen({ fd: address.fd }));
@@ -122,10 +122,11 @@ export async function startAdminServer(
   let closing: Promise<void> | null = null;
   let released = false;
   let stopped: Promise<void> | null = null;
+  const listening: NetServer = address.kind === 'inherited' ? address.server : server;
   const stop = (): Promise<void> =>
     (stopped ??= (() => {
-      const closed = once(server, 'close').then(() => undefined);
-      server.close();
+      const closed = once(listening, 'close').then(() => undefined);
+      listening.close();
       return closed;
     })());
   const socketPath =
@@ -136,10 +137,20 @@ export async function startAdminServer(
         : null;
   return {
     address: where,
-    server,
+    server: listening,
     release() {
       released = true;
+      // libuv removes a Unix socket file when the server that bound it closes (synchronously,
+      // in close()): a second link to it, renamed back at once, keeps the path for the new ebb.
+      const spare = socketPath === null ? null : `${socketPath}.${process.pid}.handover`;
+      const linked =
+        spare !== null && socketPath !== null && tryFs(() => linkSync(socketPath, spare));
       void stop();
+      if (linked && socketPath !== null) {
+        tryFs(() => renameSync(spare, socketPath));
+        // Still there when the path was not removed (a socket this process did not bind).
+        tryFs(() => unlinkSync(spare));
+      }
       server.closeIdleConnections();
     },
     close() {
@@ -154,6 +165,15 @@ export async function startAdminServer(
       return closing;
     },
   };
+}
+
+function tryFs(step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function formatTcp(host: string, port: number, server: NetServer): string {

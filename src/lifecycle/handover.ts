@@ -23,8 +23,11 @@ export interface ParentChannel {
 export interface Inherited {
   /** Each handed-over public listener, already listening here, keyed by configured address. */
   readonly listeners: ReadonlyMap<string, PublicListeners>;
-  /** The admin listener, and the admin connections it took before the admin server was up. */
-  readonly admin: { readonly server: Server; readonly held: readonly Socket[] } | null;
+  /** The admin listener; `take` hands its connections (held ones first) to the admin server. */
+  readonly admin: {
+    readonly server: Server;
+    readonly take: (onSocket: (socket: Socket) => void) => void;
+  } | null;
   readonly oldPid: number;
 }
 
@@ -47,7 +50,7 @@ export function receiveHandover(
   onSocket: (socket: Socket) => void,
 ): Promise<Inherited> {
   const listeners = new Map<string, PublicListeners>();
-  let admin: { server: Server; held: Socket[] } | null = null;
+  let admin: Inherited['admin'] = null;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new EbbError('LISTEN_FAILED', 'the old ebb did not hand over its listeners')),
@@ -71,13 +74,21 @@ export function receiveHandover(
   });
 }
 
-function holdAdmin(server: Server): { server: Server; held: Socket[] } {
+function holdAdmin(server: Server): NonNullable<Inherited['admin']> {
   const held: Socket[] = [];
+  let forward: ((socket: Socket) => void) | null = null;
   server.on('connection', (socket: Socket) => {
-    if (held.length >= MAX_HELD_ADMIN_CONNECTIONS) socket.destroy();
+    if (forward !== null) forward(socket);
+    else if (held.length >= MAX_HELD_ADMIN_CONNECTIONS) socket.destroy();
     else held.push(socket.pause());
   });
-  return { server, held };
+  return {
+    server,
+    take(onSocket) {
+      forward = onSocket;
+      for (const socket of held.splice(0)) onSocket(socket.resume());
+    },
+  };
 }
 
 /** Listens on a handed-over server's socket now (synchronously: it takes the accepts over). */

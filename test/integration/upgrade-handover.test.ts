@@ -6,9 +6,9 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnEbb, stopAll } from '../helpers/ebb-process.js';
+import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, readResponse, requestText } from '../helpers/http-client.js';
 import { adminFetch } from '../helpers/admin.js';
@@ -193,4 +193,43 @@ test('two upgrades in a row while the first old ebb still drains: every generati
   t.diagnostic(describeCounts('5 ms client during two upgrades', counts));
   assert.equal(counts.ok, counts.tried, describeCounts('probes', counts));
   process.kill(third.pid, 'SIGINT');
+});
+
+test('upgrade with the admin socket beside the pid file: the socket file stays for each new ebb, no spare link is left', async () => {
+  const sockDir = await makeTempDir('ebb-upgrade-sock-');
+  after(sockDir.remove);
+  const pidFile = join(sockDir.path, 'ebb.pid');
+  const server = await startEbb([
+    '--listen',
+    '127.0.0.1:0',
+    '--access-log',
+    'off',
+    '--pid-file',
+    pidFile,
+    root,
+  ]);
+  const runCli = async (...args: string[]) => {
+    const cli = spawnEbb([...args, '--pid-file', pidFile]);
+    const exit = await cli.exited;
+    return { code: exit.code, out: cli.stdout.text() + cli.stderr.text() };
+  };
+  let previous = server.pid;
+  for (let round = 0; round < 2; round++) {
+    const upgraded = await runCli('upgrade');
+    assert.equal(upgraded.code, 0, upgraded.out);
+    const pid = Number(/new ebb \(pid (\d+)\)/.exec(upgraded.out)?.[1]);
+    newPids.add(pid);
+    const shown = await runCli('status');
+    assert.equal(shown.code, 0, shown.out);
+    assert.match(shown.out, new RegExp(`\\(pid ${pid}\\)`));
+    assert.notEqual(pid, previous);
+    previous = pid;
+  }
+  assert.deepEqual(
+    (await readdir(sockDir.path)).filter((name) => name.includes('handover')),
+    [],
+  );
+  const stopped = await runCli('stop');
+  assert.equal(stopped.code, 0, stopped.out);
+  assert.equal((await server.exited).code, 0);
 });
