@@ -13,7 +13,9 @@ export const ERROR_CODES = {
   PID_FILE_LIVE: 'the pid file names a running ebb',
   PID_FILE_FAILED: 'the pid file cannot be written or read',
   NOT_RUNNING: 'no ebb server answers at the given pid file or admin address',
-  ADMIN_FAILED: 'the admin listener refused or failed the request',
+  ADMIN_FAILED: 'the admin listener failed the request',
+  PERMISSION_DENIED: 'not allowed to signal the server, or the admin listener refused (token)',
+  FILE_UNTRUSTED: 'a pid file, admin socket or token file is owned by another user',
   SOCKET_ACTIVATION_INVALID: 'listeners handed over by systemd (LISTEN_FDS) cannot be used',
   ACCOUNT_UNKNOWN: 'the --user or --group names no account on this system',
   ROOT_REFUSED: 'running as root without --user (drop privileges) or --allow-root',
@@ -49,6 +51,7 @@ export const EXIT_STATUS = {
   /** The drain deadline or an immediate stop cut at least one download. */
   DRAIN_CUT: 3,
   NOT_RUNNING: 4,
+  DENIED: 5,
 } as const;
 
 export function exitStatusFor(code: ErrorCode): number {
@@ -62,6 +65,9 @@ export function exitStatusFor(code: ErrorCode): number {
       return EXIT_STATUS.USAGE;
     case 'NOT_RUNNING':
       return EXIT_STATUS.NOT_RUNNING;
+    case 'PERMISSION_DENIED':
+    case 'FILE_UNTRUSTED':
+      return EXIT_STATUS.DENIED;
     case 'ROOT_MISSING':
     case 'LISTEN_FAILED':
     case 'ACCESS_LOG_FAILED':

@@ -22,7 +22,7 @@ import { Generations } from './lifecycle/generations.js';
 import { adoptOrBind, receiveHandover, type ParentChannel } from './lifecycle/handover.js';
 import type { GenerationRow } from './lifecycle/handover-protocol.js';
 import type { StatusSnapshot } from './lifecycle/status.js';
-import type { CommandLine } from './lifecycle/upgrade.js';
+import type { LaunchCommand } from './lifecycle/upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
@@ -45,7 +45,7 @@ export interface ServerOptions {
   /** Reads the configuration again from the same command line and file (for a reload). */
   readonly loadConfig: () => Promise<ServeConfig>;
   /** How this ebb was started: an upgrade starts the new one the same way. */
-  readonly commandLine: CommandLine;
+  readonly commandLine: LaunchCommand;
   /** Set when an upgrading ebb started this one: the channel it hands its sockets over on. */
   readonly handover: ParentChannel | null;
 }
@@ -212,8 +212,15 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
         ? { kind: 'inherited', ...inherited.admin, address: config.admin }
         : config.admin;
   try {
-    if (adminAt !== null) admin = await startAdminServer(adminAt, views.routes);
-    if (config.pidFile !== null) await claimPidFile(config.pidFile);
+    if (adminAt !== null) {
+      admin = await startAdminServer(adminAt, views.routes, { tokenFile: config.adminTokenFile });
+    }
+    if (config.pidFile !== null) {
+      await claimPidFile(config.pidFile, {
+        admin: admin?.address ?? null,
+        tokenFile: admin?.tokenFile ?? null,
+      });
+    }
     // Once all ebb opens at start is open, and while /proc/self is still readable (before setuid).
     lowRoom = fdGate.measure();
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
@@ -229,7 +236,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     signalActions(drain, log, reloadNow, upgradeNow, say),
   );
   for (const address of listeners.addresses) say(`listening on ${address}`);
-  if (admin !== null) say(`admin on ${admin.address}`);
+  if (admin !== null) {
+    say(
+      `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
+    );
+  }
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
   if (lowRoom !== null) say(lowRoom);

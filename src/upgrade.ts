@@ -11,10 +11,10 @@ import type { Drain } from './lifecycle/drain.js';
 import type { Generations } from './lifecycle/generations.js';
 import type { ListenerSet } from './lifecycle/listener-set.js';
 import { moveToOldbin, restoreFromOldbin } from './lifecycle/pid-file.js';
-import { startNewGeneration, type CommandLine } from './lifecycle/upgrade.js';
+import { startNewGeneration, type LaunchCommand } from './lifecycle/upgrade.js';
 
 export interface Upgradable {
-  readonly command: CommandLine;
+  readonly command: LaunchCommand;
   readonly pidFile: string | null;
   readonly listeners: ListenerSet;
   readonly admin: () => AdminServer | null;

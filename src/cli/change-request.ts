@@ -1,16 +1,15 @@
 /**
  * What `ebb reload` and `ebb upgrade` share: find the server, then ask its admin listener
  * (`POST PATH`, which answers with the outcome once it is known) or, without one, send the
- * signal to the pid the pid file names.
+ * signal to the pid the pid file names, once it is shown to be the ebb that wrote it.
  */
-import { parseArgs } from 'node:util';
 import { EbbError } from '../errors.js';
-import { isEbbServer, readPidFile } from '../lifecycle/pid-file.js';
-import { adminRequest, readBody } from './admin-client.js';
+import { parseCommandLine } from '../config/command-line.js';
+import { adminRequest, readBody, responseError } from './admin-client.js';
 import { ADMIN_TARGET_OPTIONS, resolveAdminTarget } from './admin-target.js';
 
 export interface ChangeRequest {
-  readonly usage: string;
+  readonly command: 'reload' | 'upgrade';
   readonly path: '/reload' | '/upgrade';
   readonly signal: 'SIGHUP' | 'SIGUSR2';
 }
@@ -21,42 +20,41 @@ export async function requestChange<T>(
   change: ChangeRequest,
   out: NodeJS.WriteStream,
 ): Promise<T | null> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { ...ADMIN_TARGET_OPTIONS },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${change.usage}`);
-  }
-  const target = resolveAdminTarget(values, change.usage);
-  if (target.admin === null) {
-    await signalServer(target.pidFile, change.signal, out);
+  const { values } = parseCommandLine(
+    { command: change.command, options: { ...ADMIN_TARGET_OPTIONS } },
+    argv,
+  );
+  const target = await resolveAdminTarget(values, change.command);
+  if (target.endpoint === null) {
+    const found = target.lookup;
+    if (found?.kind !== 'running') {
+      throw new EbbError('NOT_RUNNING', `no ebb is running: ${found?.why ?? 'no pid file given'}`);
+    }
+    signal(found.pid, change.signal);
+    out.write(`sent ${change.signal} to ebb (pid ${found.pid}); its stderr tells the outcome\n`);
     return null;
   }
-  const response = await adminRequest(target.admin, 'POST', change.path);
-  const body = await readBody(response);
+  const response = await adminRequest(target.endpoint, 'POST', change.path);
   if (response.statusCode !== 200 && response.statusCode !== 422) {
-    throw new EbbError(
-      'ADMIN_FAILED',
-      `POST ${change.path} failed: ${response.statusCode} ${body.trim()}`,
-    );
+    throw await responseError(response, 'POST', change.path);
   }
-  return JSON.parse(body) as T;
+  return JSON.parse(await readBody(response)) as T;
 }
 
-async function signalServer(
-  pidFile: string | null,
-  signal: ChangeRequest['signal'],
-  out: NodeJS.WriteStream,
-): Promise<void> {
-  const pid = pidFile === null ? null : await readPidFile(pidFile);
-  if (pid === null || !isEbbServer(pid)) {
-    throw new EbbError('NOT_RUNNING', `no ebb is running at pid file ${pidFile ?? ''}`);
+function signal(pid: number, name: ChangeRequest['signal']): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') {
+      throw new EbbError(
+        'PERMISSION_DENIED',
+        `permission denied: you may not signal ebb (pid ${pid})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new EbbError('NOT_RUNNING', `ebb (pid ${pid}) has just exited`, { cause: error });
   }
-  process.kill(pid, signal);
-  out.write(`sent ${signal} to ebb (pid ${pid}); its stderr tells the outcome\n`);
 }

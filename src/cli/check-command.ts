@@ -15,7 +15,7 @@ import { EXIT_STATUS, isEbbError } from '../errors.js';
 import { loadServeConfig } from '../config/load-serve-config.js';
 import type { ListenAddress, ServeConfig } from '../config/schema.js';
 import { formatSettings } from '../config/format-settings.js';
-import { isEbbServer, readPidFile } from '../lifecycle/pid-file.js';
+import { lookUpServer } from '../lifecycle/pid-file.js';
 import { accountToRunAs } from '../systemd/privileges.js';
 import { readSocketActivation } from '../systemd/socket-activation.js';
 
@@ -115,9 +115,9 @@ async function checkListen(
 
 async function checkPidFile(path: string, notes: string[], problems: Problems): Promise<void> {
   await checkWritableFile('pid file', path, problems);
-  const pid = await readPidFile(path).catch(() => null);
-  if (pid !== null && isEbbServer(pid))
-    notes.push(`pid file ${path} names a running ebb (pid ${pid})`);
+  const found = await lookUpServer(path).catch(() => null);
+  if (found?.kind === 'running')
+    notes.push(`pid file ${path} names a running ebb (pid ${found.pid})`);
 }
 
 async function checkConfig(config: ServeConfig, notes: string[]): Promise<Problems> {

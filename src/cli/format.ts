@@ -1,5 +1,13 @@
-/** Human figures for terminal output. */
+/** Human figures for terminal output, and the one neutraliser of text from elsewhere. */
 export { formatBytes } from '../lifecycle/state.js';
+
+/**
+ * C0, DEL and C1 controls (ESC, CSI…) shown as `?`: every line the CLI prints from the admin
+ * API or a client's request goes through this, so neither can drive the operator's terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
 
 /** `42s`, `5m12s`, `3h05m`, `2d04h`. */
 export function formatSeconds(seconds: number | null): string {

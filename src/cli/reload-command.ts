@@ -7,18 +7,20 @@
 import { EXIT_STATUS } from '../errors.js';
 import type { ReloadOutcome } from '../lifecycle/change-outcome.js';
 import { requestChange } from './change-request.js';
+import { ADMIN_TARGET_USAGE } from './admin-target.js';
 
-export const RELOAD_USAGE = `usage: ebb reload [--pid-file FILE | --admin unix:PATH|HOST:PORT]
+export const RELOAD_USAGE = `usage: ebb reload [--pid-file FILE | --admin ADDR [--admin-token-file FILE]]
 
   Asks a running ebb to read its configuration again (same command line, same --config file)
   and apply it: new connections and the next request of open ones use it; responses in flight
   finish as they began. All of it or nothing: any problem leaves the running configuration as it
-  was, and every problem is printed (exit 2). Same as SIGHUP.`;
+  was, and every problem is printed (exit 2). Same as SIGHUP.
+${ADMIN_TARGET_USAGE}`;
 
 export async function runReload(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
   const outcome = await requestChange<ReloadOutcome>(
     argv,
-    { usage: RELOAD_USAGE, path: '/reload', signal: 'SIGHUP' },
+    { command: 'reload', path: '/reload', signal: 'SIGHUP' },
     out,
   );
   if (outcome === null) return EXIT_STATUS.OK;

@@ -1,17 +1,23 @@
 /** `ebb status`: one snapshot of a running server, as a report or as the raw JSON. */
-import { parseArgs } from 'node:util';
 import { EbbError, EXIT_STATUS } from '../errors.js';
-import type { StatusSnapshot } from '../lifecycle/status.js';
+import { parseCommandLine } from '../config/command-line.js';
 import { adminJson } from './admin-client.js';
-import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
+import {
+  ADMIN_TARGET_OPTIONS,
+  ADMIN_TARGET_USAGE,
+  requireAdmin,
+  resolveAdminTarget,
+} from './admin-target.js';
 import { statusReport } from './status-view.js';
+import { isStatusSnapshot } from './server-data.js';
 
-export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin unix:PATH|HOST:PORT] [--json] [--limit N]
+export const STATUS_USAGE = `usage: ebb status [--pid-file FILE | --admin ADDR] [--json] [--limit N]
 
   Shows a running ebb: its state (serving, draining since …, deadline), counts, the forecast of
   the last download's completion, and its connections, slowest first.
-  --json      print the raw status JSON (every connection unless --limit)
-  --limit N   show at most N connections (default 50; with --json, all)`;
+${ADMIN_TARGET_USAGE}
+  --json                   print the raw status JSON (every connection unless --limit)
+  --limit N                show at most N connections (default 50; with --json, all)`;
 
 const DEFAULT_TABLE_ROWS = 50;
 
@@ -20,38 +26,31 @@ interface StatusOptions {
   readonly limit: number | null;
 }
 
-function parseStatusArgs(argv: readonly string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
+async function parseStatusArgs(argv: readonly string[]) {
+  const { values } = parseCommandLine(
+    {
+      command: 'status',
       options: {
         ...ADMIN_TARGET_OPTIONS,
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${STATUS_USAGE}`);
-  }
+    },
+    argv,
+  );
   const limit = values.limit === undefined ? null : Number(values.limit);
   if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
     throw new EbbError('USAGE', `--limit "${values.limit}": expected a whole number`);
   }
   const options: StatusOptions = { json: values.json, limit };
-  return { admin: requireAdmin(resolveAdminTarget(values, STATUS_USAGE)), options };
+  return { admin: requireAdmin(await resolveAdminTarget(values, 'status')), options };
 }
 
 export async function runStatus(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
-  const { admin, options } = parseStatusArgs(argv);
+  const { admin, options } = await parseStatusArgs(argv);
   const limit = options.limit ?? (options.json ? null : DEFAULT_TABLE_ROWS);
-  const status = await adminJson<StatusSnapshot>(
-    admin,
-    'GET',
-    limit === null ? '/status' : `/status?limit=${limit}`,
-  );
+  const path = limit === null ? '/status' : `/status?limit=${limit}`;
+  const status = await adminJson(admin, 'GET', path, isStatusSnapshot);
   if (options.json) {
     out.write(`${JSON.stringify(status, null, 2)}\n`);
     return EXIT_STATUS.OK;

@@ -4,14 +4,9 @@
  * request target cannot drive the operator's terminal.
  */
 import type { ConnectionRow, StatusSnapshot } from '../lifecycle/status.js';
-import { formatBytes, formatSeconds } from './format.js';
+import { formatBytes, formatSeconds, printable } from './format.js';
 
 export type RowOrder = 'eta' | 'rate';
-
-/** C0, DEL and C1 controls (ESC, CSI…) shown as `?`. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
 
 /** The request target as the file name it asks for (`%20` shown as a space); raw if malformed. */
 export function displayPath(target: string): string {

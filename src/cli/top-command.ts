@@ -3,22 +3,29 @@
  * follows the admin listener's event stream (one frame per server tick, no polling), draws on
  * the alternate screen, and puts the terminal back however it ends.
  */
-import { parseArgs } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { EbbError, EXIT_STATUS } from '../errors.js';
+import { parseCommandLine } from '../config/command-line.js';
 import type { FeedStatus } from '../admin/snapshot-feed.js';
 import type { DrainSummary } from '../lifecycle/state.js';
 import { renderDrainSummary } from '../lifecycle/drain-summary.js';
-import { adminRequest, describeAdmin } from './admin-client.js';
-import { ADMIN_TARGET_OPTIONS, requireAdmin, resolveAdminTarget } from './admin-target.js';
+import { adminRequest, describeAdmin, responseError } from './admin-client.js';
+import {
+  ADMIN_TARGET_OPTIONS,
+  ADMIN_TARGET_USAGE,
+  requireAdmin,
+  resolveAdminTarget,
+} from './admin-target.js';
 import { readServerEvents } from './server-events.js';
+import { isDrainSummary, isObject, isStatusSnapshot, parseServerJson } from './server-data.js';
 import { renderTopScreen, type TopView } from './top-screen.js';
 import type { RowOrder } from './status-view.js';
 
-export const TOP_USAGE = `usage: ebb top [--pid-file FILE | --admin unix:PATH|HOST:PORT]
+export const TOP_USAGE = `usage: ebb top [--pid-file FILE | --admin ADDR]
 
   A live view of a running ebb's connections, refreshed each second: rate, progress and ETA
   of every download, and the drain line while a drain is under way.
+${ADMIN_TARGET_USAGE}
   keys: s  sort by rate / by ETA      q  quit (also Ctrl-C)`;
 
 const ENTER = '\x1b[?1049h\x1b[?25l';
@@ -32,34 +39,21 @@ export interface Terminal {
   readonly output: NodeJS.WriteStream;
 }
 
-function parseTopArgs(argv: readonly string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: ADMIN_TARGET_OPTIONS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new EbbError('USAGE', `${(error as Error).message}\n${TOP_USAGE}`);
-  }
-  return requireAdmin(resolveAdminTarget(values, TOP_USAGE));
+async function parseTopArgs(argv: readonly string[]) {
+  const { values } = parseCommandLine({ command: 'top', options: ADMIN_TARGET_OPTIONS }, argv);
+  return requireAdmin(await resolveAdminTarget(values, 'top'));
 }
 
 export async function runTop(argv: readonly string[], terminal: Terminal): Promise<number> {
-  const admin = parseTopArgs(argv);
+  const admin = await parseTopArgs(argv);
   const { input, output } = terminal;
   if (!output.isTTY || !input.isTTY) {
     throw new EbbError('USAGE', 'ebb top needs a terminal; use ebb status (or --json) otherwise');
   }
   const response = await adminRequest(admin, 'GET', '/events');
-  if (response.statusCode !== 200) {
-    response.resume();
-    throw new EbbError('ADMIN_FAILED', `GET /events failed: ${response.statusCode}`);
-  }
+  if (response.statusCode !== 200) throw await responseError(response, 'GET', '/events');
   let view: TopView = {
-    where: describeAdmin(admin),
+    where: describeAdmin(admin.address),
     status: null,
     throughputBytesPerSec: undefined,
     order: 'eta',
@@ -122,8 +116,16 @@ async function follow(
   let summary: DrainSummary | null = null;
   try {
     for await (const event of readServerEvents(response)) {
-      if (event.event === 'status') onStatus(JSON.parse(event.data) as FeedStatus);
-      if (event.event === 'finished') summary = JSON.parse(event.data) as DrainSummary;
+      const data = parseServerJson(event.data);
+      if (event.event === 'status' && isObject(data) && isStatusSnapshot(data.status)) {
+        const point = data.throughput;
+        const throughput =
+          isObject(point) && typeof point.bytesPerSec === 'number' && typeof point.atMs === 'number'
+            ? { atMs: point.atMs, bytesPerSec: point.bytesPerSec }
+            : null;
+        onStatus({ status: data.status, throughput });
+      }
+      if (event.event === 'finished' && isDrainSummary(data)) summary = data;
     }
   } catch {
     // a reset stream is a server gone like any other

@@ -7,15 +7,17 @@
 import { EXIT_STATUS } from '../errors.js';
 import type { UpgradeOutcome } from '../lifecycle/change-outcome.js';
 import { requestChange } from './change-request.js';
+import { ADMIN_TARGET_USAGE } from './admin-target.js';
 
-export const UPGRADE_USAGE = `usage: ebb upgrade [--pid-file FILE | --admin unix:PATH|HOST:PORT]
+export const UPGRADE_USAGE = `usage: ebb upgrade [--pid-file FILE | --admin ADDR [--admin-token-file FILE]]
 
   Zero-downtime upgrade, as nginx's binary upgrade: the running ebb starts a new one from the
   code now on disk (same command line and config), hands it the listening sockets, and once it
   is ready stops accepting and drains: every download in flight finishes on the old process,
   nothing queued on the sockets is lost. The pid file names the new process; the old one's pid
   is in PIDFILE.oldbin until it exits. If the new one fails to start or to become ready, it is
-  stopped, the old one keeps serving, and the error is printed (exit 1). Same as SIGUSR2.`;
+  stopped, the old one keeps serving, and the error is printed (exit 1). Same as SIGUSR2.
+${ADMIN_TARGET_USAGE}`;
 
 export async function runUpgrade(
   argv: readonly string[],
@@ -23,7 +25,7 @@ export async function runUpgrade(
 ): Promise<number> {
   const outcome = await requestChange<UpgradeOutcome>(
     argv,
-    { usage: UPGRADE_USAGE, path: '/upgrade', signal: 'SIGUSR2' },
+    { command: 'upgrade', path: '/upgrade', signal: 'SIGUSR2' },
     out,
   );
   if (outcome === null) return EXIT_STATUS.OK;

@@ -68,3 +68,11 @@ export function parseAdminAddress(text: string): AdminAddress | 'off' | undefine
   const address = parseHostPort(text);
   return address === undefined ? undefined : { kind: 'tcp', ...address };
 }
+
+/** `localhost`, 127.0.0.0/8, `::1` (also as `::ffff:127.…`): reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name === 'localhost') return true;
+  if (isIPv4(name)) return name.startsWith('127.');
+  return name === '::1' || /^::ffff:127\./.test(name);
+}

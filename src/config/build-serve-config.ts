@@ -16,6 +16,7 @@ import {
   type Source,
 } from './schema.js';
 import { SETTING_NAMES, SETTINGS } from './settings.js';
+import { isLoopbackHost } from './address.js';
 
 export interface RawLayer {
   readonly source: Source;
@@ -39,12 +40,30 @@ export function buildServeConfig(layers: readonly RawLayer[], cwd: string): Serv
     );
   }
   const set = parsed.flatMap(({ result }) => (result.ok ? [result.settings] : []));
-  return toServeConfig(mergeSettings(defaultSettings(cwd), set));
+  const settings = mergeSettings(defaultSettings(cwd), set);
+  refuseRemoteAdmin(settings);
+  return toServeConfig(settings);
 }
 
-type DefaultSettings = Omit<Settings, 'admin'>;
+/** The admin API reachable from the network only when the operator says so. */
+function refuseRemoteAdmin(settings: Settings): void {
+  const admin = settings.admin;
+  if (admin?.kind !== 'tcp' || settings['admin-allow-remote'] || isLoopbackHost(admin.host)) return;
+  const where = admin.host.includes(':')
+    ? `[${admin.host}]:${admin.port}`
+    : `${admin.host}:${admin.port}`;
+  throw new EbbError(
+    'CONFIG_INVALID',
+    `invalid configuration (1 problem):\n  admin "${where}": expected unix:PATH or a loopback ` +
+      'HOST:PORT (127.0.0.1, [::1], localhost); set admin-allow-remote (--admin-allow-remote) ' +
+      'to open the admin API to the network',
+  );
+}
 
-/** Later layers win key by key; `admin`, unless set, sits beside the pid file. */
+type Computed = 'admin' | 'admin-token-file';
+type DefaultSettings = Omit<Settings, Computed>;
+
+/** Later layers win key by key; `admin` and its token file, unless set, sit beside the pid file. */
 export function mergeSettings(
   defaults: DefaultSettings,
   layers: readonly SettingsLayer[],
@@ -53,14 +72,26 @@ export function mergeSettings(
     (settings, layer) => ({ ...settings, ...layer }),
     defaults,
   );
-  const admin = merged.admin === undefined ? adminBesidePidFile(merged['pid-file']) : merged.admin;
-  return { ...merged, admin };
+  const pidFile = merged['pid-file'];
+  const admin = merged.admin === undefined ? adminBesidePidFile(pidFile) : merged.admin;
+  const tokenFile =
+    merged['admin-token-file'] === undefined
+      ? pidFile === null
+        ? null
+        : besidePidFile(pidFile, '.admin-token')
+      : merged['admin-token-file'];
+  return { ...merged, admin, 'admin-token-file': tokenFile };
+}
+
+/** `/run/ebb.pid` → `/run/ebb.EXT`; any other name gets EXT appended. */
+function besidePidFile(pidFile: string, ext: string): string {
+  return `${pidFile.replace(/\.pid$/, '')}${ext}`;
 }
 
 /** `/run/ebb.pid` → `/run/ebb.sock`; any other name gets `.sock` appended. */
 export function adminBesidePidFile(pidFile: string | null): AdminAddress | null {
   if (pidFile === null) return null;
-  return { kind: 'unix', path: `${pidFile.replace(/\.pid$/, '')}.sock` };
+  return { kind: 'unix', path: besidePidFile(pidFile, '.sock') };
 }
 
 /** The defaults of the table in `settings.ts`, checked like flags given in `cwd`. */
@@ -74,7 +105,7 @@ function defaultSettings(cwd: string): DefaultSettings {
   const result = parseSettings(input, { kind: 'flags', cwd });
   if (!result.ok)
     throw new Error(`bug: invalid default settings: ${JSON.stringify(result.problems)}`);
-  // Every key but `admin` (computed in mergeSettings) has a default in the table.
+  // Every key but the computed ones (see mergeSettings) has a default in the table.
   return result.settings as DefaultSettings;
 }
 

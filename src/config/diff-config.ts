@@ -18,6 +18,7 @@ export interface ConfigDiff {
 const FIXED_FIELDS: ReadonlySet<keyof ServeConfig> = new Set<keyof ServeConfig>([
   'pidFile',
   'admin',
+  'adminTokenFile',
   'user',
   'group',
   'allowRoot',

@@ -70,6 +70,8 @@ function settingsShape(source: Source) {
     'last-request-window': setting(checkDuration('zero')),
     'pid-file': setting(checkPath(baseDir)).nullable(),
     admin: setting(checkAdmin(baseDir)),
+    'admin-allow-remote': setting(checkBoolean),
+    'admin-token-file': setting(checkPath(baseDir)).nullable(),
     user: setting(checkAccountName).nullable(),
     group: setting(checkAccountName).nullable(),
     'allow-root': setting(checkBoolean),

@@ -2,8 +2,7 @@
  * The command line of `ebb serve`: `--config FILE`, one flag per setting of `settings.ts`, and
  * one optional ROOT. `--help` text comes from the same table.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EbbError } from '../errors.js';
+import { parseCommandLine, type FlagOptions } from './command-line.js';
 import { SETTING_NAMES, SETTINGS, type SettingName, type SettingRow } from './settings.js';
 
 export interface ServeFlags {
@@ -17,8 +16,6 @@ const CONFIG_FLAG = {
   value: 'FILE',
   help: 'read settings from this TOML file (same keys, without --); flags win over it',
 } as const;
-
-type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 function flagOptions(): FlagOptions {
   const options: FlagOptions = { [CONFIG_FLAG.name]: { type: 'string' } };
@@ -35,41 +32,16 @@ function flagOptions(): FlagOptions {
 
 /** Throws EbbError('USAGE') for an unknown flag, a missing value or a second ROOT. */
 export function parseServeFlags(argv: readonly string[]): ServeFlags {
-  const { values, positionals } = parseArgsOrUsage(argv);
-  if (positionals.length > 1) {
-    throw new EbbError(
-      'USAGE',
-      `ebb serve takes one ROOT directory, got ${positionals.length}: ${positionals.join(' ')}`,
-    );
-  }
+  const { values, positionals } = parseCommandLine(
+    { command: 'serve', options: flagOptions(), positional: SETTINGS.root.value },
+    argv,
+  );
   const { [CONFIG_FLAG.name]: configFile, ...settings } = values;
   const [root] = positionals;
   return {
     configFile: typeof configFile === 'string' ? configFile : undefined,
     settings: root === undefined ? settings : { ...settings, root },
   };
-}
-
-function parseArgsOrUsage(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: flagOptions(),
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    if (!isParseArgsError(error)) throw error;
-    throw new EbbError('USAGE', `ebb serve: ${error.message}`, { cause: error });
-  }
-}
-
-function isParseArgsError(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof TypeError &&
-    'code' in error &&
-    String(error.code).startsWith('ERR_PARSE_ARGS_')
-  );
 }
 
 /** Each flag's usage (`--listen ADDR`) and help with unit and default: `--help` and ebb(1). */

@@ -145,7 +145,22 @@ export const SETTINGS = {
     value: 'unix:PATH|HOST:PORT|off',
     default: undefined,
     defaultText: 'unix socket beside --pid-file (.pid → .sock), else off',
-    help: 'admin API address',
+    help: 'admin API address; HOST:PORT must be loopback unless --admin-allow-remote',
+  },
+  'admin-allow-remote': {
+    field: 'adminAllowRemote',
+    flag: 'boolean',
+    value: '',
+    default: false,
+    help: 'allow an admin HOST:PORT that is not loopback (the token then crosses the network in clear)',
+  },
+  'admin-token-file': {
+    field: 'adminTokenFile',
+    flag: 'string',
+    value: 'FILE',
+    default: undefined,
+    defaultText: 'beside --pid-file (.pid → .admin-token), else a private temp folder',
+    help: 'where a TCP admin listener writes its token (0600) for ebb stop/status/top',
   },
   user: {
     field: 'user',

@@ -1,45 +1,119 @@
 /**
- * The pid file: written atomically (temp file + rename) once the listeners are bound, removed
- * on exit if it still names us. A pid file naming a live ebb refuses the start; a stale one
- * (dead pid, or a pid reused by another program) is replaced.
+ * The pid file and its instance file. `ebb.pid` holds the pid alone (so `kill -INT $(cat
+ * ebb.pid)` works); `ebb.instance` beside it records which process that pid meant (its start
+ * time) and where its admin listener is, so `ebb stop/status/top --pid-file` find a TCP admin
+ * listener too and never signal a process that merely reused the pid. Both are written
+ * atomically (see trusted-files.ts) once the listeners are bound and removed on exit if they
+ * still name us. A pid file naming a live ebb refuses the start; a stale one is replaced.
  */
-import { access, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { EbbError } from '../errors.js';
+import { readProcessIdentity } from './process-identity.js';
+import { checkFolderIsSafe, checkOwner, writeFileAtomically } from './trusted-files.js';
 
-/** The pid a pid file names, or null if it is missing or does not hold a pid. */
-export async function readPidFile(path: string): Promise<number | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new EbbError('PID_FILE_FAILED', `cannot read pid file ${path}`, { cause: error });
-  }
+/** What the instance file says. */
+export interface InstanceRecord {
+  readonly pid: number;
+  readonly startTicks: string;
+  /** `unix:PATH` or `HOST:PORT` as `parseAdminAddress` reads it; null when off. */
+  readonly admin: string | null;
+  /** The admin token's file (TCP admin listener only). */
+  readonly tokenFile: string | null;
+}
+
+export type ServerLookup =
+  | { readonly kind: 'absent'; readonly why: string }
+  | {
+      readonly kind: 'untrusted';
+      readonly what: string;
+      readonly path: string;
+      readonly ownerUid: number;
+    }
+  | { readonly kind: 'stale'; readonly pid: number; readonly why: string }
+  | { readonly kind: 'running'; readonly pid: number; readonly instance: InstanceRecord };
+
+/** `/run/ebb.pid` → `/run/ebb.instance`; any other name gets `.instance` appended. */
+export function instanceFileFor(pidFile: string): string {
+  return `${pidFile.replace(/\.pid$/, '')}.instance`;
+}
+
+function parsePid(text: string): number | null {
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/** Whether `pid` is a running ebb server (not merely a live process that reused the pid). */
-export function isEbbServer(pid: number): boolean {
+function parseInstance(text: string): InstanceRecord | null {
+  let value: unknown;
   try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    return argv.some((a) => /(^|\/)ebb$|cli\/main\.js$/.test(a)) && argv.includes('serve');
+    value = JSON.parse(text);
   } catch {
-    return false;
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { pid, startTicks, admin, tokenFile } = value as Record<string, unknown>;
+  const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
+  if (typeof pid !== 'number' || typeof startTicks !== 'string') return null;
+  if (!isNullableString(admin) || !isNullableString(tokenFile)) return null;
+  return { pid, startTicks, admin, tokenFile };
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new EbbError('PID_FILE_FAILED', `cannot read ${path}`, { cause: error });
   }
 }
 
 /**
+ * Which server a pid file names, checked as `ebb stop` must before it signals: the pid file and
+ * the instance file owned by us or root, the process alive, started when the instance file says,
+ * and running as the pid file's owner (as any user, if root wrote it: ebb --user).
+ */
+export async function lookUpServer(pidFile: string): Promise<ServerLookup> {
+  const pidTrust = await checkOwner(pidFile);
+  if (pidTrust.kind === 'missing') return { kind: 'absent', why: `pid file ${pidFile} is missing` };
+  if (pidTrust.kind === 'untrusted') {
+    return { kind: 'untrusted', what: 'pid file', path: pidFile, ownerUid: pidTrust.ownerUid };
+  }
+  const pid = parsePid(await readText(pidFile));
+  if (pid === null) return { kind: 'absent', why: `pid file ${pidFile} holds no pid` };
+  const instanceFile = instanceFileFor(pidFile);
+  const trust = await checkOwner(instanceFile);
+  if (trust.kind === 'untrusted') {
+    return {
+      kind: 'untrusted',
+      what: 'instance file',
+      path: instanceFile,
+      ownerUid: trust.ownerUid,
+    };
+  }
+  const instance = trust.kind === 'missing' ? null : parseInstance(await readText(instanceFile));
+  if (instance === null || instance.pid !== pid) {
+    return { kind: 'stale', pid, why: `${instanceFile} does not record the start of pid ${pid}` };
+  }
+  const running = await readProcessIdentity(pid);
+  if (running === null) return { kind: 'stale', pid, why: `pid ${pid} is not running` };
+  if (running.startTicks !== instance.startTicks) {
+    return { kind: 'stale', pid, why: `pid ${pid} is another process than the ebb that wrote it` };
+  }
+  // A root-owned pid file vouches for any uid: ebb --user writes it as root, then drops to the user.
+  if (running.uid !== pidTrust.stats.uid && pidTrust.stats.uid !== 0) {
+    return {
+      kind: 'stale',
+      pid,
+      why: `pid ${pid} runs as uid ${running.uid}, not the pid file's owner`,
+    };
+  }
+  return { kind: 'running', pid, instance };
+}
+
+/**
  * Checks, before anything is bound, that the pid file can be written: refuses (PID_FILE_LIVE)
- * when it names another running ebb, (PID_FILE_FAILED) when its folder is missing or read-only.
+ * when it names another running ebb, (PID_FILE_FAILED) when its folder is missing, read-only, or
+ * writable by other users (unless sticky and ours or root's: /tmp is fine).
  */
 export async function checkPidFile(path: string): Promise<void> {
   await refuseLiveServer(path);
@@ -56,39 +130,57 @@ export async function checkPidFile(path: string): Promise<void> {
       },
     );
   }
+  await checkFolderIsSafe(path, 'PID_FILE_FAILED');
 }
 
 /** Refuses (PID_FILE_LIVE) when the pid file names another running ebb. */
 export async function refuseLiveServer(path: string): Promise<void> {
-  const existing = await readPidFile(path);
-  if (existing !== null && existing !== process.pid && isEbbServer(existing)) {
+  const found = await lookUpServer(path).catch(() => null);
+  if (found?.kind === 'running' && found.pid !== process.pid) {
     throw new EbbError(
       'PID_FILE_LIVE',
-      `pid file ${path} names a running ebb (pid ${existing}); stop it first (ebb stop --pid-file ${path})`,
+      `pid file ${path} names a running ebb (pid ${found.pid}); stop it first (ebb stop --pid-file ${path})`,
     );
   }
 }
 
-/** Writes our pid, atomically, unless another running ebb holds the file. */
-export async function claimPidFile(path: string): Promise<void> {
+/** Writes the instance file, then our pid, unless another running ebb holds the pid file. */
+export async function claimPidFile(
+  path: string,
+  admin: Pick<InstanceRecord, 'admin' | 'tokenFile'>,
+): Promise<void> {
   await refuseLiveServer(path);
-  const temp = `${path}.${process.pid}.tmp`;
+  await checkFolderIsSafe(path, 'PID_FILE_FAILED');
+  const self = await readProcessIdentity(process.pid);
+  const instance: InstanceRecord = {
+    pid: process.pid,
+    startTicks: self?.startTicks ?? '',
+    admin: admin.admin,
+    tokenFile: admin.tokenFile,
+  };
   try {
-    await writeFile(temp, `${process.pid}\n`, { mode: 0o644 });
-    await rename(temp, path);
+    await writeFileAtomically(instanceFileFor(path), `${JSON.stringify(instance)}\n`, 0o644);
+    await writeFileAtomically(path, `${process.pid}\n`, 0o644);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw new EbbError('PID_FILE_FAILED', `cannot write pid file ${path}`, { cause: error });
+    throw new EbbError('PID_FILE_FAILED', `cannot write pid file ${path}: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 
-/** Removes the pid file (and `PIDFILE.oldbin`, after an upgrade), each only if it names us. */
+async function pidIn(path: string): Promise<number | null> {
+  return parsePid(await readFile(path, 'utf8').catch(() => ''));
+}
+
+/** Removes the pid file and the instance file, each only if it still names us. */
 export async function releasePidFile(path: string): Promise<void> {
+  // After an upgrade, `PIDFILE.oldbin` names us (the new ebb has the pid file).
   for (const file of [path, oldbinPath(path)]) {
-    if ((await readPidFile(file).catch(() => null)) === process.pid) {
-      await unlink(file).catch(() => undefined);
-    }
+    if ((await pidIn(file)) === process.pid) await unlink(file).catch(() => undefined);
   }
+  const instanceFile = instanceFileFor(path);
+  const instance = parseInstance(await readFile(instanceFile, 'utf8').catch(() => ''));
+  if (instance?.pid === process.pid) await unlink(instanceFile).catch(() => undefined);
 }
 
 /** nginx's convention: during an upgrade the old process's pid file is `PIDFILE.oldbin`. */
@@ -98,7 +190,7 @@ export function oldbinPath(path: string): string {
 
 /** Before an upgrade starts the new process: our pid file becomes `PIDFILE.oldbin`. */
 export async function moveToOldbin(path: string): Promise<void> {
-  if ((await readPidFile(path)) !== process.pid) return;
+  if ((await pidIn(path)) !== process.pid) return;
   await rename(path, oldbinPath(path)).catch((error: unknown) => {
     throw new EbbError('PID_FILE_FAILED', `cannot move pid file ${path} to .oldbin`, {
       cause: error,
@@ -109,8 +201,8 @@ export async function moveToOldbin(path: string): Promise<void> {
 /** After a failed upgrade: `PIDFILE.oldbin` names us again as `PIDFILE`, unless taken. */
 export async function restoreFromOldbin(path: string): Promise<void> {
   const oldbin = oldbinPath(path);
-  if ((await readPidFile(oldbin).catch(() => null)) !== process.pid) return;
-  const current = await readPidFile(path).catch(() => null);
-  if (current !== null && current !== process.pid && isEbbServer(current)) return;
+  if ((await pidIn(oldbin)) !== process.pid) return;
+  const found = await lookUpServer(path).catch(() => null);
+  if (found?.kind === 'running' && found.pid !== process.pid) return;
   await rename(oldbin, path).catch(() => undefined);
 }

@@ -11,7 +11,7 @@ import type { Server } from 'node:net';
 import { HANDOVER_ENV, isToOldMessage, type ToNewMessage } from './handover-protocol.js';
 
 /** How the running ebb was started, so the new one starts the same way. */
-export interface CommandLine {
+export interface LaunchCommand {
   readonly execPath: string;
   readonly args: readonly string[];
   readonly cwd: string;
@@ -35,7 +35,7 @@ function send(child: ChildProcess, message: ToNewMessage, handle?: Server): void
 }
 
 export function startNewGeneration(
-  command: CommandLine,
+  command: LaunchCommand,
   handedOver: HandedOver,
   readyTimeoutMs = UPGRADE_READY_TIMEOUT_MS,
 ): Promise<NewGeneration> {

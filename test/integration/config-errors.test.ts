@@ -11,8 +11,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawnEbb, stopAll, type Exit } from '../helpers/ebb-process.js';
 import { makeTempDir } from '../helpers/fixtures.js';
+import { ERROR_CODES, exitStatusFor, type ErrorCode } from '../../src/errors.js';
 
 after(stopAll);
+
+const EXIT_STATUS_OF = Object.fromEntries(
+  (Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => [code, exitStatusFor(code)]),
+);
 
 const dir = await makeTempDir();
 after(dir.remove);
@@ -222,4 +227,33 @@ test('ebb --help, ebb --version, ebb serve --help → exit 0 with their text', a
   }
   const unknown = await runEbb(['frobnicate']);
   assert.equal(unknown.exit.code, 2);
+});
+
+test('every command takes -h and --help, even beside a bad flag: exit 0, its usage on stdout', async () => {
+  const commands = ['serve', 'stop', 'status', 'top'];
+  const runs = await Promise.all(
+    commands.flatMap((command) =>
+      [['-h'], ['--help'], ['--no-such-flag', '-h']].map(async (flags) => ({
+        command,
+        flags,
+        run: await runEbb([command, ...flags]),
+      })),
+    ),
+  );
+  for (const { command, flags, run } of runs) {
+    const what = `ebb ${command} ${flags.join(' ')}: ${run.stderr}`;
+    assert.equal(run.exit.code, 0, what);
+    assert.match(run.stdout, new RegExp(`^usage: ebb ${command}\\b`), what);
+    assert.equal(run.stderr, '', what);
+  }
+});
+
+test('ebb --help lists every command and the exit status of every error code', async () => {
+  const help = await runEbb(['--help']);
+  for (const command of ['serve', 'stop', 'status', 'top']) {
+    assert.match(help.stdout, new RegExp(`^  ebb ${command}\\b`, 'm'), command);
+  }
+  for (const [code, status] of Object.entries(EXIT_STATUS_OF)) {
+    assert.match(help.stdout, new RegExp(`^  ${status} +${code} `, 'm'), code);
+  }
 });

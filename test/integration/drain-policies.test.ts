@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, download, readResponse, startDownload } from '../helpers/http-client.js';
-import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { adminFetch, adminPortOf, adminTokenFileOf } from '../helpers/admin.js';
 
 after(stopAll);
 
@@ -161,7 +161,8 @@ test('ebb stop --timeout sets a deadline for this drain: the rest is cut, logged
   const admin = adminPortOf(server.stderr.lines);
   const slow = inFlight(server.port, 300_000);
   await slow.gotHead;
-  const stop = spawnEbb(['stop', '--admin', `127.0.0.1:${admin}`, '--timeout', '1s']);
+  const token = ['--admin-token-file', adminTokenFileOf(server.stderr.lines)];
+  const stop = spawnEbb(['stop', '--admin', `127.0.0.1:${admin}`, ...token, '--timeout', '1s']);
   await assert.rejects(slow.result, /connection closed after/);
   const stopExit = await stop.exited;
   assert.equal(stopExit.code, 3, stop.stdout.text() + stop.stderr.text());

@@ -32,7 +32,12 @@ async function writeConfig(lines: Record<string, string>): Promise<void> {
   await writeFile(configPath, `${text}\n`);
 }
 
-const base = { 'access-log': '"off"', admin: '"127.0.0.1:0"' };
+const tokenFile = join(dir.path, 'admin.token');
+const base = {
+  'access-log': '"off"',
+  admin: '"127.0.0.1:0"',
+  'admin-token-file': JSON.stringify(tokenFile),
+};
 
 function refused(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
@@ -46,7 +51,13 @@ function refused(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 async function runReload(adminPort: number) {
-  const cli = spawnEbb(['reload', '--admin', `127.0.0.1:${adminPort}`]);
+  const cli = spawnEbb([
+    'reload',
+    '--admin',
+    `127.0.0.1:${adminPort}`,
+    '--admin-token-file',
+    tokenFile,
+  ]);
   const exit = await cli.exited;
   return { code: exit.code, out: cli.stdout.text(), err: cli.stderr.text() };
 }
@@ -128,6 +139,7 @@ test('reload: a broken config changes nothing, reports every problem, exit 2; SI
   // Three problems at once: a missing root, an address in use, an access log that cannot open.
   await writeConfig({
     admin: '"127.0.0.1:0"',
+    'admin-token-file': JSON.stringify(tokenFile),
     root: JSON.stringify(join(dir.path, 'missing')),
     listen: `["127.0.0.1:0", "127.0.0.1:${adminPort}"]`,
     'access-log': JSON.stringify(join(dir.path, 'no-such-folder', 'access.log')),

@@ -6,6 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
@@ -34,6 +35,10 @@ await mkdir(root);
 const small = await writeRandomFile(root, 'small.bin', 2048);
 const big = await writeRandomFile(root, 'big.iso', 1024 * 1024);
 
+// A fixed token file: each new generation writes its own token there, the CLI reads it.
+const tokenFile = join(dir.path, 'admin.token');
+const tokenNow = (): string => readFileSync(tokenFile, 'utf8').trim();
+
 interface StatusJson {
   readonly pid: number;
   readonly connections: readonly { readonly client: string }[];
@@ -41,11 +46,18 @@ interface StatusJson {
 }
 
 async function status(adminPort: number): Promise<StatusJson> {
-  return JSON.parse((await adminFetch(adminPort, 'GET', '/status')).body) as StatusJson;
+  const response = await adminFetch(adminPort, 'GET', '/status', { token: tokenNow() });
+  return JSON.parse(response.body) as StatusJson;
 }
 
 async function runUpgrade(adminPort: number) {
-  const cli = spawnEbb(['upgrade', '--admin', `127.0.0.1:${adminPort}`]);
+  const cli = spawnEbb([
+    'upgrade',
+    '--admin',
+    `127.0.0.1:${adminPort}`,
+    '--admin-token-file',
+    tokenFile,
+  ]);
   const exit = await cli.exited;
   const out = cli.stdout.text();
   const pid = Number(/new ebb \(pid (\d+)\)/.exec(out)?.[1] ?? 0);
@@ -64,7 +76,13 @@ function isRunning(pid: number): boolean {
 
 test('upgrade: 20 throttled downloads finish intact on the old process (exit 0); the 5 ms client sees nothing refused, reset or wrong; new connections go to the new pid', async (t) => {
   const pidFile = join(dir.path, 'ebb.pid');
-  const { server, adminPort } = await startWithAdmin(root, '--pid-file', pidFile);
+  const { server, adminPort } = await startWithAdmin(
+    root,
+    '--admin-token-file',
+    tokenFile,
+    '--pid-file',
+    pidFile,
+  );
   // 1 MiB at 100–157 KB/s: 7–10 s each, so all are still in flight when the upgrade is done.
   const downloads = Array.from({ length: 20 }, (_, i) =>
     throttledDownload(server.port, '/big.iso', 100_000 + i * 3_000),
@@ -136,6 +154,8 @@ test('upgrade: a new ebb that exits at start is reported (exit 1); the old one k
   await writeFile(configPath, `root = ${JSON.stringify(root)}\n`);
   const { server, adminPort } = await startWithAdmin(
     root,
+    '--admin-token-file',
+    tokenFile,
     '--pid-file',
     pidFile,
     '--config',
@@ -164,7 +184,7 @@ test('upgrade: a new ebb that exits at start is reported (exit 1); the old one k
 });
 
 test('two upgrades in a row while the first old ebb still drains: every generation shown, every download intact', async (t) => {
-  const { server, adminPort } = await startWithAdmin(root);
+  const { server, adminPort } = await startWithAdmin(root, '--admin-token-file', tokenFile);
   const prober = startProber(server.port, '/small.bin', [small.data]);
   t.after(() => prober.stop());
   const first = throttledDownload(server.port, '/big.iso', 200_000);

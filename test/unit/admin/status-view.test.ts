@@ -1,13 +1,8 @@
 /** Terminal renderings of a snapshot (`ebb status`, `ebb top`): widths, order, hostile text. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  compactBytes,
-  orderRows,
-  printable,
-  statusReport,
-  tableRow,
-} from '../../../src/cli/status-view.js';
+import { compactBytes, orderRows, statusReport, tableRow } from '../../../src/cli/status-view.js';
+import { printable } from '../../../src/cli/format.js';
 import { renderTopScreen } from '../../../src/cli/top-screen.js';
 import type { ConnectionRow, StatusSnapshot } from '../../../src/lifecycle/status.js';
 

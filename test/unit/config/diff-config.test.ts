@@ -52,7 +52,11 @@ const CASES: ReadonlyArray<{
     before: { 'pid-file': 'a.pid', admin: 'off' },
     after: { 'pid-file': 'b.pid', admin: 'off' },
     changes: [],
-    refused: ['pidFile: "/srv/a.pid" → "/srv/b.pid": needs a restart or `ebb upgrade`'],
+    refused: [
+      'pidFile: "/srv/a.pid" → "/srv/b.pid": needs a restart or `ebb upgrade`',
+      // The token file beside the pid file moves with it: it belongs to the admin listener.
+      'adminTokenFile: "/srv/a.admin-token" → "/srv/b.admin-token": needs a restart or `ebb upgrade`',
+    ],
   },
 ];
 

@@ -51,6 +51,8 @@ void test('no flags and no file give every default', async () => {
     lastRequestWindowMs: 1_000,
     pidFile: null,
     admin: null,
+    adminAllowRemote: false,
+    adminTokenFile: null,
     user: null,
     group: null,
     allowRoot: false,
@@ -127,6 +129,15 @@ const FLAG_CASES: ReadonlyArray<readonly [readonly string[], Partial<ServeConfig
   [
     ['--digests', 'on', '--state-dir', 'state', '--metalink', 'off'],
     { digests: true, stateDir: `${CWD}/state`, metalink: false },
+  ],
+  [['--pid-file', '/run/ebb.pid'], { adminTokenFile: '/run/ebb.admin-token' }],
+  [['--pid-file', '/run/ebb.pid', '--admin-token-file', 'tok'], { adminTokenFile: `${CWD}/tok` }],
+  [['--admin', '[::1]:9090'], { admin: { kind: 'tcp', host: '::1', port: 9090 } }],
+  [['--admin', 'localhost:9090'], { admin: { kind: 'tcp', host: 'localhost', port: 9090 } }],
+  [['--admin', '127.8.0.1:9090'], { admin: { kind: 'tcp', host: '127.8.0.1', port: 9090 } }],
+  [
+    ['--admin', '0.0.0.0:9090', '--admin-allow-remote'],
+    { admin: { kind: 'tcp', host: '0.0.0.0', port: 9090 }, adminAllowRemote: true },
   ],
 ];
 
@@ -302,6 +313,10 @@ const INVALID_FLAGS: ReadonlyArray<readonly [readonly string[], string]> = [
     '--cache-control "no-store\\r\\nX-Evil: 1": expected a header value',
   ],
   [['--admin', 'unix:'], '--admin "unix:": expected unix:PATH, HOST:PORT, [IPV6]:PORT or off'],
+  [['--admin', '0.0.0.0:9090'], 'admin "0.0.0.0:9090": expected unix:PATH or a loopback HOST:PORT'],
+  [['--admin', '[::]:9090'], 'admin "[::]:9090": expected unix:PATH or a loopback'],
+  [['--admin', '192.0.2.7:9090'], 'admin "192.0.2.7:9090": expected unix:PATH or a loopback'],
+  [['--admin', 'mirror.example.org:9090'], '--admin-allow-remote'],
   [['--access-log', ''], '--access-log "": expected a file path, - for stdout, or off'],
   [[''], 'ROOT "": expected a file or directory path'],
 ];
