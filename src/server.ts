@@ -2,35 +2,35 @@
  * The composition root: builds every part from a ServeConfig, wires them, and runs the server
  * until its drain is over. Returns the process exit status. Only wiring lives here.
  */
-import { realpath, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
-import { EbbError } from './errors.js';
 import type { ServeConfig } from './config/schema.js';
-import { LINGER_MS } from './http/connection.js';
-import { DEFAULT_HEAD_LIMITS } from './http/parse-request.js';
-import { createStaticHandler } from './serve/handler.js';
-import type { MirrorHooks } from './serve/mirror-hooks.js';
 import { createMirrorHooks } from './mirror/mirror-hooks.js';
 import { startDigests } from './mirror/digest-queue.js';
 import { openDigestStore } from './mirror/digest-store.js';
 import { openAccessLog, type AccessLog, type AccessLogFaults } from './log/access-log.js';
 import type { OperatorOutput } from './log/operator-output.js';
+import { SwitchableLog } from './log/switchable-log.js';
 import { accessLogSink } from './access-log-sink.js';
+import { buildConnectionParts, resolveRoot } from './connection-parts.js';
+import { reload, type Reloadable } from './reload.js';
+import { upgrader } from './upgrade.js';
 import { Registry } from './lifecycle/registry.js';
-import { bindPublicListeners, type ListenerGroup } from './lifecycle/public-listeners.js';
-import type { ListenerErrorSink } from './lifecycle/listeners.js';
+import { bindEach, ListenerSet } from './lifecycle/listener-set.js';
 import { Drain } from './lifecycle/drain.js';
-import { acceptor, type ConnectionParts } from './lifecycle/acceptor.js';
-import { drainNewHandler } from './lifecycle/drain-replies.js';
+import { createAcceptor } from './lifecycle/acceptor.js';
+import type { ReloadOutcome, UpgradeOutcome } from './lifecycle/change-outcome.js';
+import { Generations } from './lifecycle/generations.js';
+import { adoptOrBind, receiveHandover, type ParentChannel } from './lifecycle/handover.js';
+import type { GenerationRow } from './lifecycle/handover-protocol.js';
+import type { StatusSnapshot } from './lifecycle/status.js';
+import type { LaunchCommand } from './lifecycle/upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
-import type { ResponseSink } from './lifecycle/response-record.js';
 import { isListening, lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { Warnings } from './lifecycle/warnings.js';
 import { FdGate } from './lifecycle/fd-limit.js';
 import { ProgressSampler } from './progress/progress-sampler.js';
-import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import { startAdminServer, type AdminBinding, type AdminServer } from './admin/admin-server.js';
 import { createAdminViews } from './admin/admin-views.js';
 import { createServerMetrics } from './admin/metrics.js';
 import { adoptListeners, takeSocketActivation } from './systemd/inherited-listeners.js';
@@ -47,43 +47,58 @@ export interface ServerOptions {
   readonly version: string;
   /** Operator messages (stderr), best effort. */
   readonly output: OperatorOutput;
+  /** Reads the configuration again from the same command line and file (for a reload). */
+  readonly loadConfig: () => Promise<ServeConfig>;
+  /** How this ebb was started: an upgrade starts the new one the same way. */
+  readonly commandLine: LaunchCommand;
+  /** Set when an upgrading ebb started this one: the channel it hands its sockets over on. */
+  readonly handover: ParentChannel | null;
 }
 
-async function resolveRoot(root: string): Promise<string> {
-  try {
-    const real = await realpath(root);
-    if ((await stat(real)).isDirectory()) return real;
-  } catch (error) {
-    throw new EbbError('ROOT_MISSING', `document root ${root} does not exist`, { cause: error });
-  }
-  throw new EbbError('ROOT_MISSING', `document root ${root} is not a directory`);
+function generationRow(status: StatusSnapshot): GenerationRow {
+  const { connections, downloadsInFlight, bytesLeft } = status.counters;
+  return { pid: status.pid, state: status.state, connections, downloadsInFlight, bytesLeft };
 }
 
-/** What new connections are built with, from one config: a reload would call this again. */
-function buildConnectionParts(
-  config: ServeConfig,
-  root: string,
-  sinks: readonly ResponseSink[],
-  mirror: MirrorHooks | undefined,
-): ConnectionParts {
-  const { index, listing, dotfiles, followSymlinks, cacheControl } = config;
-  const files = { root, index, listing, dotfiles, followSymlinks, cacheControl, mirror };
+/** Reloads one at a time: a reload asked for during one runs after it, on the newest file. */
+function reloader(target: Reloadable, say: (line: string) => void) {
+  let last: Promise<ReloadOutcome> = Promise.resolve({ kind: 'applied', changes: [] });
+  return (trigger: string): Promise<ReloadOutcome> => {
+    last = last.then(async () => {
+      const before = new Set(target.listeners?.addresses);
+      const outcome = await reload(target);
+      if (outcome.kind === 'rejected') {
+        say(`reload (${trigger}) refused, the running configuration is unchanged:`);
+        for (const problem of outcome.problems) say(`  ${problem}`);
+        return outcome;
+      }
+      say(`reload (${trigger}): ${outcome.changes.length === 0 ? 'nothing changed' : 'applied'}`);
+      for (const change of outcome.changes) say(`  ${change}`);
+      for (const address of target.listeners?.addresses ?? []) {
+        if (!before.has(address)) say(`listening on ${address}`);
+      }
+      return outcome;
+    });
+    return last;
+  };
+}
+
+function signalActions(
+  drain: Drain,
+  log: AccessLog,
+  reloadNow: (trigger: string) => Promise<ReloadOutcome>,
+  upgradeNow: (trigger: string) => Promise<UpgradeOutcome>,
+  say: (line: string) => void,
+): SignalActions {
   return {
-    handler: createStaticHandler(files),
-    newcomerHandler: drainNewHandler(config.drainNew),
-    options: {
-      headerTimeoutMs: config.headerTimeoutMs,
-      keepaliveTimeoutMs: config.keepaliveTimeoutMs,
-      writeIdleTimeoutMs: config.writeIdleTimeoutMs,
-      lingerMs: LINGER_MS,
-      limits: DEFAULT_HEAD_LIMITS,
+    drain: (signal) => void drain.drain({ trigger: signal }),
+    stop: (signal) => void drain.stop(signal),
+    reload: (signal) => void reloadNow(signal),
+    reopenLogs: (signal) => {
+      say(`${signal}: reopening the access log`);
+      log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
     },
-    sinks,
-    limits: {
-      maxConnections: config.maxConnections,
-      maxConnectionsPerIp: config.maxConnectionsPerIp,
-      ipv6PrefixBits: config.ipv6PrefixBits,
-    },
+    upgrade: (signal) => void upgradeNow(signal),
   };
 }
 
@@ -94,33 +109,9 @@ function tlsFilesOf(config: ServeConfig): TlsFiles | null {
   return { certPath: tlsCert, keyPath: tlsKey };
 }
 
-/** Plain and TLS listeners, each socket within the fd gate; a TLS one is wrapped after it. */
-function listenerGroups(
-  config: ServeConfig,
-  accept: (socket: Socket) => void,
-  fdGate: FdGate,
-  tls: TlsTerminator | null,
-): ListenerGroup[] {
-  const plain = { addresses: config.listen, onSocket: fdGate.guard(accept), suffix: '' };
-  if (tls === null) return [plain];
-  const onSocket = fdGate.guard((socket) => accept(tls.wrap(socket)));
-  return [plain, { addresses: config.listenTls, onSocket, suffix: ' (TLS)' }];
-}
-
-function signalActions(drain: Drain, log: AccessLog, say: (line: string) => void): SignalActions {
-  return {
-    drain: (signal) => void drain.drain({ trigger: signal }),
-    stop: (signal) => void drain.stop(signal),
-    reopenLogs: (signal) => {
-      say(`${signal}: reopening the access log`);
-      log.reopen().catch((error: unknown) => say(`cannot reopen the access log: ${String(error)}`));
-    },
-    unsupported: (signal) => say(`${signal}: zero-downtime upgrade is not supported yet; ignored`),
-  };
-}
-
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
   const say = options.output.say;
+  const { handover } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
   const tlsFiles = tlsFilesOf(config);
@@ -130,7 +121,9 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const account = await accountToRunAs(config, say);
   const activation = takeSocketActivation();
   const warnings = new Warnings(say);
-  const log = await openAccessLog(config.accessLog, accessLogFaults(config, warnings));
+  const log = new SwitchableLog(
+    await openAccessLog(config.accessLog, accessLogFaults(config, warnings)),
+  );
   noteStderrLoss(options.output, warnings, log);
   const registry = new Registry();
   const drain = new Drain(registry, config, say);
@@ -145,57 +138,126 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const digests = config.digests
     ? startDigests(await openDigestStore(config.stateDir, say), say)
     : null;
-  const mirror = createMirrorHooks({
-    peers: config.peers,
-    digests,
-    metalink: config.metalink,
-    generator: `ebb/${options.version}`,
-  });
   const sinks = [accessLogSink(log), metrics.sink, drain];
-  const parts = buildConnectionParts(config, root, sinks, mirror);
-  const fdGate = new FdGate(() => registry.size, warnings);
+  // Start-up and each reload (issue 11) build the parts the same way, over the same digests.
+  const buildParts: Reloadable['buildParts'] = (next, nextRoot) =>
+    buildConnectionParts(
+      next,
+      nextRoot,
+      sinks,
+      createMirrorHooks({
+        peers: next.peers,
+        digests,
+        metalink: next.metalink,
+        generator: `ebb/${options.version}`,
+      }),
+    );
   const caps = new ConnectionCaps();
   const rates = new RateLimits(config);
-  const accept = acceptor(registry, drain, parts, { caps, rates });
+  const acceptor = createAcceptor(registry, drain, buildParts(config, root), { caps, rates });
+  const fdGate = new FdGate(() => registry.size, warnings);
+  const accept = fdGate.guard(acceptor.onSocket);
+  // TLS listeners (issue 13) are plain TCP servers whose sockets are wrapped after the fd gate;
+  // they are bound once, kept out of what a reload or an upgrade hands on (both refuse them).
   const tls = credentials === null ? null : new TlsTerminator(credentials);
-  const onAcceptError: ListenerErrorSink = (error, where) =>
+  const onListenerError = (error: NodeJS.ErrnoException, where: string): void =>
     warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);
-  const listeners =
-    activation.publicFds.length > 0
-      ? await adoptListeners(activation.publicFds, fdGate.guard(accept)) // systemd (issue 10)
-      : await bindPublicListeners(listenerGroups(config, accept, fdGate, tls), onAcceptError).catch(
-          (error: unknown) => {
-            tls?.stop();
-            throw error;
-          },
-        );
+  const fromSystemd = activation.publicFds.length > 0;
+  // An upgrade (issue 11): the sockets are asked for only now that connections can be served.
+  const inherited = handover === null ? null : await receiveHandover(handover, accept);
+  const listeners = new ListenerSet(
+    fromSystemd
+      ? [{ key: 'systemd', listeners: await adoptListeners(activation.publicFds, accept) }]
+      : inherited !== null
+        ? await adoptOrBind(config.listen, inherited, accept, onListenerError) // issue 11
+        : await bindEach(config.listen, accept, onListenerError),
+  );
+  const tlsListeners =
+    tls === null
+      ? []
+      : await bindEach(
+          config.listenTls,
+          fdGate.guard((socket) => acceptor.onSocket(tls.wrap(socket))),
+          onListenerError,
+          [...config.listen, ...config.listenTls],
+        ).catch((error: unknown) => {
+          listeners.close();
+          tls.stop();
+          throw error;
+        });
+  const tlsAddresses = tlsListeners.flatMap((entry) => entry.listeners.addresses);
+  const reloadNow = reloader(
+    {
+      loadConfig: options.loadConfig,
+      buildParts,
+      openLog: (target) =>
+        openAccessLog(target, accessLogFaults({ ...config, accessLog: target }, warnings)),
+      acceptor,
+      accept,
+      onListenerError,
+      listeners: fromSystemd ? null : listeners,
+      log,
+      drain,
+      config,
+    },
+    say,
+  );
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
-    if (!isListening(state)) listeners.close();
+    if (!isListening(state)) {
+      listeners.close();
+      for (const entry of tlsListeners) entry.listeners.close();
+    }
     if (state.kind !== 'serving') sampler.sampleAlways();
     if (state.kind !== 'serving' && config.drainLiftLimits) rates.lift();
   });
+  let admin: AdminServer | null = null;
+  const generations = new Generations(() => generationRow(views.statusNow(0)));
+  const upgradeAll = upgrader({
+    command: options.commandLine,
+    pidFile: config.pidFile,
+    listeners,
+    admin: () => admin,
+    drain,
+    generations,
+    say,
+  });
+  // An upgrade hands over the plain listeners only: with TLS ones it is refused (issue 13).
+  const upgradeNow = (trigger: string): Promise<UpgradeOutcome> =>
+    tls === null
+      ? upgradeAll(trigger)
+      : Promise.resolve({
+          kind: 'failed',
+          problem: 'ebb upgrade does not hand over --listen-tls listeners yet: restart instead',
+        });
   const views = createAdminViews({
     registry,
     drain,
     sampler,
     metrics,
-    listenerAddresses: listeners.addresses,
+    listenerAddresses: () => [...listeners.addresses, ...tlsAddresses],
+    olderGenerations: () => generations.olderRows(),
+    changes: { reload: () => reloadNow('admin'), upgrade: () => upgradeNow('admin') },
     startedAtMs: Date.now(),
     version: options.version,
     warnings: () => warnings.list(),
-    limits: () => limitsStatus(parts.limits, caps.counters, rates.status),
+    limits: () => limitsStatus(acceptor.parts.limits, caps.counters, rates.status),
   });
   // systemd (issue 10): READY/STOPPING/STATUS/EXTEND_TIMEOUT_USEC; inert without NOTIFY_SOCKET.
-  const supervisor = createSupervisor(createNotifier(process.env, say), () => views.statusNow(0));
+  const notifier = createNotifier(process.env, say);
+  const supervisor = createSupervisor(notifier, () => views.statusNow(0));
   drain.observe((state) => {
-    if (state.kind !== 'serving') supervisor.drainBegan();
+    // Handed over (issue 11): the new process is the service now; this one is not stopping it.
+    if (state.kind !== 'serving' && state.trigger !== 'upgrade') supervisor.drainBegan();
   });
 
-  let admin: AdminServer | null = null;
   let lowRoom: string | null = null;
-  const adminAt =
-    activation.adminFd === null ? config.admin : { kind: 'fd' as const, fd: activation.adminFd };
+  const adminAt: AdminBinding | null =
+    activation.adminFd !== null
+      ? { kind: 'fd', fd: activation.adminFd }
+      : inherited?.admin != null && config.admin !== null
+        ? { kind: 'inherited', ...inherited.admin, address: config.admin }
+        : config.admin;
   try {
     if (adminAt !== null) {
       admin = await startAdminServer(adminAt, views.routes, { tokenFile: config.adminTokenFile });
@@ -211,6 +273,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
+    for (const entry of tlsListeners) entry.listeners.close();
     tls?.stop();
     await admin?.close();
     // systemd (issue 10): a failed switch to --user comes after the pid file was written.
@@ -218,8 +281,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     throw error;
   }
   sampler.start();
-  const removeSignalHandlers = installSignalHandlers(signalActions(drain, log, say));
+  const removeSignalHandlers = installSignalHandlers(
+    signalActions(drain, log, reloadNow, upgradeNow, say),
+  );
   for (const address of listeners.addresses) say(`listening on ${address}`);
+  for (const address of tlsAddresses) say(`listening on ${address} (TLS)`);
   if (admin !== null) {
     say(
       `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
@@ -228,7 +294,14 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   if (activation.description !== '') say(`listeners from systemd: ${activation.description}`);
   if (account !== null) say(`running as ${account.user}:${account.group}`);
   if (lowRoom !== null) say(lowRoom);
-  say(`serving ${root} (pid ${process.pid})`);
+  const from = inherited === null ? '' : `, upgraded from pid ${inherited.oldPid}`;
+  say(`serving ${root} (pid ${process.pid}${from})`);
+  if (handover !== null) {
+    // The supervisor follows the new process (issue 11; Type=notify, NotifyAccess=all).
+    notifier?.notify({ MAINPID: String(process.pid) });
+    generations.followParent(handover);
+    await handover.send({ type: 'ready', pid: process.pid });
+  }
   supervisor.ready(listeners.addresses); // systemd (issue 10): READY=1
 
   const summary = await drain.finished;
@@ -237,7 +310,10 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   tls?.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
-  await Promise.all([admin?.close(), log.close(), supervisor.finished(summary), digests?.close()]);
+  generations.stop();
+  // Handed over (issue 11): the new process is the service now; its status is not ours to set.
+  const told = summary.trigger === 'upgrade' ? Promise.resolve() : supervisor.finished(summary);
+  await Promise.all([admin?.close(), log.close(), told, digests?.close()]);
   if (config.pidFile !== null) await releasePidFile(config.pidFile);
   return summary.exitStatus;
 }

@@ -5,7 +5,7 @@
  * few requests a second, not downloads.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -22,6 +22,13 @@ export interface AdminServer {
   readonly address: string;
   /** Where a TCP listener's token is (0600); null for a Unix socket. */
   readonly tokenFile: string | null;
+  /** The listening server, for an upgrade to hand to the new process. */
+  readonly server: NetServer;
+  /**
+   * Stops accepting (a newer ebb accepts on the same socket now) and leaves the socket file to
+   * it; requests already received are answered. `close()` later ends what is left.
+   */
+  release(): void;
   /** Stops listening and ends open admin connections (event streams included). */
   close(): Promise<void>;
 }
@@ -55,8 +62,20 @@ function isSocketLive(path: string): Promise<boolean> {
   });
 }
 
-/** Where the admin listener listens: as configured, or a descriptor systemd handed over. */
-export type AdminBinding = AdminAddress | { readonly kind: 'fd'; readonly fd: number };
+/**
+ * Where the admin listener listens: as configured, a descriptor systemd handed over, or the
+ * listening server an upgrading ebb handed over (issue 11; its socket file stays in place).
+ */
+export type AdminBinding =
+  | AdminAddress
+  | { readonly kind: 'fd'; readonly fd: number }
+  | {
+      readonly kind: 'inherited';
+      readonly server: NetServer;
+      /** Hands over the connections it accepted (held ones first) to `onSocket`. */
+      readonly take: (onSocket: (socket: Socket) => void) => void;
+      readonly address: AdminAddress;
+    };
 
 export async function startAdminServer(
   address: AdminBinding,
@@ -115,18 +134,38 @@ export async function startAdminServer(
   }
 
   let closing: Promise<void> | null = null;
+  let released = false;
+  const listening: NetServer = address.kind === 'inherited' ? address.server : server;
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopped ??= (() => {
+      const closed = once(listening, 'close').then(() => undefined);
+      listening.close();
+      return closed;
+    })());
+  const socketPath =
+    address.kind === 'unix'
+      ? address.path
+      : address.kind === 'inherited' && address.address.kind === 'unix'
+        ? address.address.path
+        : null;
   return {
     address: where,
     tokenFile: token?.path ?? null,
+    server: listening,
+    release() {
+      released = true;
+      void stop();
+      server.closeIdleConnections();
+    },
     close() {
       closing ??= (async () => {
-        const closed = once(server, 'close');
-        server.close();
+        const closed = stop();
         // Let replies already ended (a drain watcher's last line) leave, then end the rest.
         const force = setTimeout(() => server.closeAllConnections(), 100);
         await closed;
         clearTimeout(force);
-        if (address.kind === 'unix') await unlink(address.path).catch(() => undefined);
+        if (socketPath !== null && !released) await unlink(socketPath).catch(() => undefined);
         if (token !== null) await removeToken(token);
       })();
       return closing;
@@ -164,6 +203,18 @@ interface Bound {
 
 /** Binds the listener (or takes systemd's descriptor) and says what it turned out to be. */
 async function bind(server: Server, address: AdminBinding): Promise<Bound> {
+  if (address.kind === 'inherited') {
+    // An upgrade (issue 11): the old ebb's socket, already listening (and 0600). Its connections
+    // are fed to this server: a Unix socket cannot be listened on twice in one process (EEXIST).
+    address.take((socket) => server.emit('connection', socket));
+    if (address.address.kind === 'unix') {
+      return { where: `unix:${address.address.path}`, tcpHost: null };
+    }
+    const bound = address.server.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : address.address.port;
+    const host = address.address.host;
+    return { where: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, tcpHost: host };
+  }
   if (address.kind === 'unix') {
     await listenOnSocket(server, address.path);
     return { where: `unix:${address.path}`, tcpHost: null };

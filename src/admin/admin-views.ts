@@ -4,12 +4,14 @@
  * and the metrics. Both live views tick through one WatchedTicker each, only while watched.
  */
 import type { Drain } from '../lifecycle/drain.js';
+import type { GenerationRow } from '../lifecycle/handover-protocol.js';
 import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
 import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
 import type { Warning } from '../lifecycle/warnings.js';
 import type { LimitsStatus } from '../limits/limits-status.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
+import { changeRoutes, type ChangeControl } from './change-routes.js';
 import { controlRoutes, type AdminControl, type DrainWatcher } from './control-routes.js';
 import type { ServerMetrics } from './metrics.js';
 import type { AdminRoute } from './routes.js';
@@ -22,7 +24,12 @@ export interface AdminSources {
   readonly drain: Drain;
   readonly sampler: ProgressSampler;
   readonly metrics: ServerMetrics;
-  readonly listenerAddresses: readonly string[];
+  /** The public listeners' addresses now (a reload changes them). */
+  readonly listenerAddresses: () => readonly string[];
+  /** Older ebb processes still draining after upgrades. */
+  readonly olderGenerations: () => readonly GenerationRow[];
+  /** `POST /reload` and `POST /upgrade`. */
+  readonly changes: ChangeControl;
   readonly startedAtMs: number;
   readonly version: string;
   /** Faults survived, for the status banner (src/lifecycle/warnings.ts). */
@@ -50,7 +57,8 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         state: lifecycleView(drain.state),
         startedAtMs: sources.startedAtMs,
         version: sources.version,
-        listeners: sources.listenerAddresses,
+        listeners: sources.listenerAddresses(),
+        olderGenerations: sources.olderGenerations(),
         warnings: sources.warnings?.() ?? [],
         ...(sources.limits === undefined ? {} : { limits: sources.limits() }),
       },
@@ -79,7 +87,11 @@ export function createAdminViews(sources: AdminSources): AdminViews {
     () => deliveredBytes(registry),
   );
   return {
-    routes: [...controlRoutes(control), ...viewRoutes(feed, sources.metrics)],
+    routes: [
+      ...controlRoutes(control),
+      ...changeRoutes(sources.changes),
+      ...viewRoutes(feed, sources.metrics),
+    ],
     statusNow,
     finish(summary) {
       for (const watcher of watchers.drainWatchers()) watcher.finished(summary);

@@ -50,6 +50,11 @@ function stateJson(state: LifecycleState): object {
 }
 
 export function controlRoutes(control: AdminControl): AdminRoute[] {
+  /** 200 while serving, 503 from the instant a drain begins: what load balancers poll. */
+  const answerReadiness: AdminRoute['handle'] = (_request, response) => {
+    if (control.state().kind === 'serving') sendText(response, 200, 'ready\n');
+    else sendText(response, 503, 'draining\n');
+  };
   return [
     {
       method: 'GET',
@@ -64,14 +69,9 @@ export function controlRoutes(control: AdminControl): AdminRoute[] {
         sendJson(response, 200, await control.status(limit));
       },
     },
-    {
-      method: 'GET',
-      path: '/ready',
-      handle(_request, response) {
-        if (control.state().kind === 'serving') sendText(response, 200, 'ready\n');
-        else sendText(response, 503, 'draining\n');
-      },
-    },
+    { method: 'GET', path: '/ready', handle: answerReadiness },
+    // HAProxy's default `option httpchk` sends `OPTIONS / HTTP/1.0`: answer it as /ready does.
+    { method: 'OPTIONS', path: '/', handle: answerReadiness },
     {
       method: 'POST',
       path: '/drain',

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AdminRoute {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'OPTIONS';
   readonly path: string;
   handle(request: IncomingMessage, response: ServerResponse, url: URL): void | Promise<void>;
 }

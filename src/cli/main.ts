@@ -14,6 +14,10 @@ import { runStop, STOP_USAGE } from './stop-command.js';
 import { runStatus, STATUS_USAGE } from './status-command.js';
 import { runTop, TOP_USAGE } from './top-command.js';
 import { CHECK_USAGE, runCheck } from './check-command.js';
+import { RELOAD_USAGE, runReload } from './reload-command.js';
+import { runUpgrade, UPGRADE_USAGE } from './upgrade-command.js';
+import type { ParentChannel } from '../lifecycle/handover.js';
+import { HANDOVER_ENV } from '../lifecycle/handover-protocol.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -49,8 +53,7 @@ const COMMANDS: readonly Command[] = [
     synopsis: '[ROOT] [flags]',
     summary: 'serve ROOT (default: the current directory)',
     usage: () => `usage: ebb serve [ROOT] [flags]\n\n${describeServeFlags()}`,
-    run: async (argv) =>
-      runServer(await loadServeConfig(argv, process.cwd()), { version: VERSION, output }),
+    run: (argv) => serve(argv, process.cwd()),
   },
   {
     name: 'check',
@@ -74,6 +77,20 @@ const COMMANDS: readonly Command[] = [
     run: (argv) => runStatus(argv, process.stdout),
   },
   {
+    name: 'reload',
+    synopsis: '[flags]',
+    summary: 'apply the configuration again, all of it or nothing',
+    usage: () => RELOAD_USAGE,
+    run: (argv) => runReload(argv, process.stdout),
+  },
+  {
+    name: 'upgrade',
+    synopsis: '[flags]',
+    summary: 'start the code now on disk, hand it the sockets, drain this one',
+    usage: () => UPGRADE_USAGE,
+    run: (argv) => runUpgrade(argv, process.stdout),
+  },
+  {
     name: 'top',
     synopsis: '',
     summary: 'live full-screen view of the connections (s: sort, q: quit)',
@@ -81,6 +98,44 @@ const COMMANDS: readonly Command[] = [
     run: (argv) => runTop(argv, { input: process.stdin, output: process.stdout }),
   },
 ];
+
+/** The IPC channel to the ebb that started this one in an upgrade; null for a plain start. */
+function parentChannel(): ParentChannel | null {
+  if (process.env[HANDOVER_ENV] !== '1' || process.send === undefined) return null;
+  delete process.env[HANDOVER_ENV];
+  return {
+    send: (message) =>
+      new Promise((resolve, reject) => {
+        if (process.send === undefined) reject(new Error('no IPC channel to the old ebb'));
+        else process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+      }),
+    onMessage: (listener) => process.on('message', listener),
+    onGone: (listener) => process.once('disconnect', listener),
+  };
+}
+
+async function serve(rest: readonly string[], cwd: string): Promise<number> {
+  const channel = parentChannel();
+  try {
+    return await runServer(await loadServeConfig(rest, cwd), {
+      version: VERSION,
+      output,
+      loadConfig: () => loadServeConfig(rest, cwd),
+      commandLine: {
+        execPath: process.execPath,
+        args: [...process.execArgv, ...process.argv.slice(1)],
+        cwd,
+        env: process.env,
+      },
+      handover: channel,
+    });
+  } catch (error) {
+    // Started by an upgrade: the old ebb reports why this one could not take over.
+    const problem = error instanceof Error ? error.message : String(error);
+    await channel?.send({ type: 'failed', problem }).catch(() => undefined);
+    throw error;
+  }
+}
 
 function commandList(): string {
   const lines = [
@@ -101,7 +156,9 @@ ${commandList()}
 signals to a serving ebb:
   SIGINT, SIGQUIT   graceful drain: stop accepting, finish every download, exit
   SIGTERM           immediate stop: every connection closed now, each cut logged
-  SIGHUP, SIGUSR1   reopen the access log (logrotate)
+  SIGHUP            reload the configuration (as ebb reload; a bad one changes nothing)
+  SIGUSR1           reopen the access log (logrotate)
+  SIGUSR2           zero-downtime upgrade (as ebb upgrade)
 
 exit statuses of ebb serve (and of ebb stop, which returns the drain's):
   ${EXIT_STATUS.OK}   drained: every download finished

@@ -127,6 +127,15 @@ export function forecastLine(status: StatusSnapshot): string | null {
 }
 
 /** The whole of `ebb status`: header lines, then the table of at most `maxRows` rows. */
+/** Older ebb processes still draining after upgrades: one line each. */
+export function generationLines(status: StatusSnapshot): string[] {
+  return (status.olderGenerations ?? []).map(
+    (g) =>
+      `older ebb (pid ${g.pid}): ${printable(g.state)}, ${g.connections} conns, ` +
+      `${g.downloadsInFlight} downloading, ${formatBytes(g.bytesLeft)} left`,
+  );
+}
+
 export function statusReport(status: StatusSnapshot, width: number, maxRows: number): string[] {
   const lines = [
     `ebb ${status.version} (pid ${status.pid}) on ${status.listeners.join(', ')}: ${stateLine(status)}`,
@@ -134,6 +143,7 @@ export function statusReport(status: StatusSnapshot, width: number, maxRows: num
   ];
   const forecast = forecastLine(status);
   if (forecast !== null) lines.push(forecast);
+  lines.push(...generationLines(status));
   lines.push('');
   if (status.connections.length === 0) return [...lines, 'no connections'];
   const rows = orderRows(status.connections, 'eta').slice(0, maxRows);

@@ -36,6 +36,11 @@ export interface DrainRequest {
   readonly trigger: StopTrigger;
   /** A deadline for this drain, from now (e.g. `ebb stop --timeout 10m`). */
   readonly timeoutMs?: number | null;
+  /**
+   * An upgrade: a newer ebb accepts on the same sockets now, so this one closes its listeners at
+   * once (no drain delay, no 503/redirect for newcomers: none can reach it anyway).
+   */
+  readonly handedOver?: boolean;
 }
 
 export type DrainObserver = (state: DrainState) => void;
@@ -59,7 +64,7 @@ export class Drain implements ResponseSink {
 
   constructor(
     private readonly connections: DrainConnections,
-    private readonly settings: DrainSettings,
+    private settings: DrainSettings,
     private readonly say: (line: string) => void,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -67,6 +72,11 @@ export class Drain implements ResponseSink {
 
   get state(): DrainState {
     return this.current;
+  }
+
+  /** A reload's new drain settings, for the next drain (one under way keeps its own). */
+  useSettings(settings: DrainSettings): void {
+    if (this.current.kind === 'serving') this.settings = settings;
   }
 
   /** Tells `observer` every state change from now on; returns the unsubscribe function. */
@@ -85,7 +95,7 @@ export class Drain implements ResponseSink {
     const requestedMs = request.timeoutMs ?? null;
     switch (s.kind) {
       case 'serving':
-        this.begin(request.trigger, nowMs, requestedMs);
+        this.begin(request.trigger, nowMs, requestedMs, request.handedOver === true);
         break;
       case 'delaying':
       case 'draining': {
@@ -148,7 +158,12 @@ export class Drain implements ResponseSink {
     this.settle();
   }
 
-  private begin(trigger: StopTrigger, nowMs: number, requestedMs: number | null): void {
+  private begin(
+    trigger: StopTrigger,
+    nowMs: number,
+    requestedMs: number | null,
+    handedOver: boolean,
+  ): void {
     const deadlineMs = drainDeadline(nowMs, this.settings.drainTimeoutMs, requestedMs, null);
     this.say(
       `draining (${trigger}): ${this.connections.size} connections open` +
@@ -157,9 +172,9 @@ export class Drain implements ResponseSink {
           : `, deadline in ${Math.round((deadlineMs - nowMs) / 1000)} s`),
     );
     this.armDeadline(deadlineMs);
-    const delayMs = this.settings.drainDelayMs;
+    const delayMs = handedOver ? 0 : this.settings.drainDelayMs;
     if (delayMs === 0) {
-      this.closeDown({ sinceMs: nowMs, trigger, deadlineMs });
+      this.closeDown({ sinceMs: nowMs, trigger, deadlineMs }, handedOver);
       return;
     }
     this.enter({ kind: 'delaying', sinceMs: nowMs, trigger, untilMs: nowMs + delayMs, deadlineMs });
@@ -173,8 +188,11 @@ export class Drain implements ResponseSink {
    * The drain proper: every connection is asked to close after its reply, idle ones get the
    * last-request window (a request racing onto one is answered, not reset), then are closed.
    */
-  private closeDown(from: Pick<DrainingState, 'sinceMs' | 'trigger' | 'deadlineMs'>): void {
-    const keepListening = this.settings.drainNew.kind !== 'refuse';
+  private closeDown(
+    from: Pick<DrainingState, 'sinceMs' | 'trigger' | 'deadlineMs'>,
+    handedOver = false,
+  ): void {
+    const keepListening = !handedOver && this.settings.drainNew.kind !== 'refuse';
     for (const entry of this.connections) {
       entry.connection?.requestClose();
       if (keepListening) this.preDrain.add(entry.id);

@@ -15,6 +15,8 @@ export interface ListenAddress {
 export interface PublicListeners {
   /** `HOST:PORT` of each bound listener (IPv6 in brackets), in the order given. */
   readonly addresses: readonly string[];
+  /** The listening servers, for an upgrade to hand to the new process. */
+  readonly servers: readonly Server[];
   /** Stops accepting now; connections already accepted are untouched. Idempotent. */
   close(): void;
 }
@@ -73,9 +75,11 @@ export async function bindListeners(
   addresses: readonly ListenAddress[],
   onSocket: (socket: Socket) => void,
   onError: ListenerErrorSink = (error) => console.error(`ebb: listener error: ${error.message}`),
+  /** Every configured address, when binding some of them (a reload adds listeners). */
+  all: readonly ListenAddress[] = addresses,
 ): Promise<PublicListeners> {
   const results = await Promise.allSettled(
-    addresses.map((a) => listenOne(a, needsIpv6Only(a, addresses), onSocket, onError)),
+    addresses.map((a) => listenOne(a, needsIpv6Only(a, all), onSocket, onError)),
   );
   const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r) => r.status === 'rejected');
@@ -85,6 +89,7 @@ export async function bindListeners(
   }
   let closed = false;
   return {
+    servers,
     addresses: servers.map((server) => {
       const bound = server.address();
       return typeof bound === 'object' && bound !== null

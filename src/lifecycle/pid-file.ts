@@ -6,7 +6,7 @@
  * atomically (see trusted-files.ts) once the listeners are bound and removed on exit if they
  * still name us. A pid file naming a live ebb refuses the start; a stale one is replaced.
  */
-import { access, readFile, unlink } from 'node:fs/promises';
+import { access, readFile, rename, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { EbbError } from '../errors.js';
@@ -168,11 +168,41 @@ export async function claimPidFile(
   }
 }
 
+async function pidIn(path: string): Promise<number | null> {
+  return parsePid(await readFile(path, 'utf8').catch(() => ''));
+}
+
 /** Removes the pid file and the instance file, each only if it still names us. */
 export async function releasePidFile(path: string): Promise<void> {
-  const pidText = await readFile(path, 'utf8').catch(() => '');
-  if (parsePid(pidText) === process.pid) await unlink(path).catch(() => undefined);
+  // After an upgrade, `PIDFILE.oldbin` names us (the new ebb has the pid file).
+  for (const file of [path, oldbinPath(path)]) {
+    if ((await pidIn(file)) === process.pid) await unlink(file).catch(() => undefined);
+  }
   const instanceFile = instanceFileFor(path);
   const instance = parseInstance(await readFile(instanceFile, 'utf8').catch(() => ''));
   if (instance?.pid === process.pid) await unlink(instanceFile).catch(() => undefined);
+}
+
+/** nginx's convention: during an upgrade the old process's pid file is `PIDFILE.oldbin`. */
+export function oldbinPath(path: string): string {
+  return `${path}.oldbin`;
+}
+
+/** Before an upgrade starts the new process: our pid file becomes `PIDFILE.oldbin`. */
+export async function moveToOldbin(path: string): Promise<void> {
+  if ((await pidIn(path)) !== process.pid) return;
+  await rename(path, oldbinPath(path)).catch((error: unknown) => {
+    throw new EbbError('PID_FILE_FAILED', `cannot move pid file ${path} to .oldbin`, {
+      cause: error,
+    });
+  });
+}
+
+/** After a failed upgrade: `PIDFILE.oldbin` names us again as `PIDFILE`, unless taken. */
+export async function restoreFromOldbin(path: string): Promise<void> {
+  const oldbin = oldbinPath(path);
+  if ((await pidIn(oldbin)) !== process.pid) return;
+  const found = await lookUpServer(path).catch(() => null);
+  if (found?.kind === 'running' && found.pid !== process.pid) return;
+  await rename(oldbin, path).catch(() => undefined);
 }

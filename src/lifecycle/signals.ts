@@ -6,8 +6,10 @@
 export interface SignalActions {
   drain(signal: 'SIGINT' | 'SIGQUIT'): void;
   stop(signal: 'SIGTERM'): void;
-  reopenLogs(signal: 'SIGHUP' | 'SIGUSR1'): void;
-  unsupported(signal: 'SIGUSR2'): void;
+  /** nginx's SIGHUP, and what systemd's ExecReload sends. */
+  reload(signal: 'SIGHUP'): void;
+  reopenLogs(signal: 'SIGUSR1'): void;
+  upgrade(signal: 'SIGUSR2'): void;
 }
 
 export function installSignalHandlers(actions: SignalActions): () => void {
@@ -15,10 +17,10 @@ export function installSignalHandlers(actions: SignalActions): () => void {
     ['SIGINT', () => actions.drain('SIGINT')],
     ['SIGQUIT', () => actions.drain('SIGQUIT')],
     ['SIGTERM', () => actions.stop('SIGTERM')],
-    ['SIGHUP', () => actions.reopenLogs('SIGHUP')],
+    ['SIGHUP', () => actions.reload('SIGHUP')],
     ['SIGUSR1', () => actions.reopenLogs('SIGUSR1')],
     // Node's default for SIGUSR2 would end the process: an upgrade signal must never do that.
-    ['SIGUSR2', () => actions.unsupported('SIGUSR2')],
+    ['SIGUSR2', () => actions.upgrade('SIGUSR2')],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   return () => {

@@ -4,7 +4,14 @@
  */
 import { EXIT_STATUS } from '../errors.js';
 
-export type StopTrigger = 'SIGINT' | 'SIGQUIT' | 'SIGTERM' | 'admin' | 'startup-failure';
+export type StopTrigger =
+  | 'SIGINT'
+  | 'SIGQUIT'
+  | 'SIGTERM'
+  | 'admin'
+  | 'startup-failure'
+  /** Handed over to a newer ebb (SIGUSR2, `ebb upgrade`). */
+  | 'upgrade';
 
 export type DrainState =
   | { readonly kind: 'serving'; readonly sinceMs: number }

@@ -5,6 +5,7 @@
 import type { ConnectionPhase } from '../http/types.js';
 import type { ConnectionEntry, Registry } from './registry.js';
 import type { LifecycleState } from './state.js';
+import type { GenerationRow } from './handover-protocol.js';
 import type { Warning } from './warnings.js';
 import type { LimitsStatus } from '../limits/limits-status.js';
 
@@ -55,6 +56,8 @@ export interface StatusSnapshot {
   /** Rows of in-flight downloads first, slowest (longest ETA) first; capped by `limit`. */
   readonly connections: readonly ConnectionRow[];
   readonly connectionsOmitted: number;
+  /** Older ebb processes still draining after upgrades (issue 11), newest first. */
+  readonly olderGenerations?: readonly GenerationRow[];
   /**
    * Faults survived (log disk full, stderr gone, connections refused): one entry per code.
    * Always set by buildStatus; optional for readers of an older server's JSON.
@@ -70,6 +73,7 @@ export interface StatusContext {
   readonly startedAtMs: number;
   readonly version: string;
   readonly listeners: readonly string[];
+  readonly olderGenerations?: readonly GenerationRow[];
   readonly warnings?: readonly Warning[];
   readonly limits?: LimitsStatus;
 }
@@ -180,6 +184,7 @@ export function buildStatus(
     },
     connections: kept,
     connectionsOmitted: rows.length - kept.length,
+    olderGenerations: ctx.olderGenerations ?? [],
     warnings: ctx.warnings ?? [],
     ...(ctx.limits === undefined ? {} : { limits: ctx.limits }),
   };

@@ -61,6 +61,7 @@ export async function adoptListeners(
     throw error;
   }
   return {
+    servers,
     addresses: servers.map((server, index) => describe(server, fds[index] ?? -1)),
     close() {
       closed = true;

@@ -52,11 +52,14 @@ for (const { suffix, listenArgs, transport } of variants) {
     ]);
     const admin = adminPortOf(server.stderr.lines);
     assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 200);
+    // HAProxy's default health check (`option httpchk` alone) is `OPTIONS /`.
+    assert.equal((await adminFetch(admin, 'OPTIONS', '/')).status, 200);
     const slow = inFlight(server.port, 3_000_000);
     await slow.gotHead;
     server.child.kill('SIGINT');
     await server.stderr.waitFor(/draining/);
     assert.equal((await adminFetch(admin, 'GET', '/ready')).status, 503);
+    assert.equal((await adminFetch(admin, 'OPTIONS', '/')).status, 503);
     const newcomer = await download(server.port, '/small.bin');
     assert.equal(newcomer.status, 503);
     assert.equal(newcomer.headers.get('retry-after'), '60');
