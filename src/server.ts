@@ -223,13 +223,12 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     say,
   });
   // An upgrade hands over the plain listeners only: with TLS ones it is refused (issue 13).
-  const upgradeNow = (trigger: string): Promise<UpgradeOutcome> =>
-    tls === null
-      ? upgradeAll(trigger)
-      : Promise.resolve({
-          kind: 'failed',
-          problem: 'ebb upgrade does not hand over --listen-tls listeners yet: restart instead',
-        });
+  const upgradeNow = (trigger: string): Promise<UpgradeOutcome> => {
+    if (tls === null) return upgradeAll(trigger);
+    const problem = 'ebb upgrade does not hand over --listen-tls listeners yet: restart instead';
+    say(`upgrade (${trigger}) refused; still serving and accepting: ${problem}`);
+    return Promise.resolve({ kind: 'failed', problem });
+  };
   const views = createAdminViews({
     registry,
     drain,

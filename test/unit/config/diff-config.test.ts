@@ -17,6 +17,29 @@ const CASES: ReadonlyArray<{
 }> = [
   { name: 'nothing changed', before: {}, after: {}, changes: [], refused: [] },
   {
+    name: 'the rate limits are not reloaded (issue 13): a restart takes them',
+    before: {},
+    after: { 'rate-total': '1MB/s' },
+    changes: [],
+    refused: ['rateTotal: null → 1000000: needs a restart or `ebb upgrade`'],
+  },
+  {
+    name: 'TLS settings need a restart (an upgrade cannot hand TLS listeners over yet)',
+    before: {},
+    after: {
+      listen: ['127.0.0.1:8080'],
+      'listen-tls': ['127.0.0.1:8443'],
+      'tls-cert': 'c.pem',
+      'tls-key': 'k.pem',
+    },
+    changes: [],
+    refused: [
+      'listenTls: [] → [{"host":"127.0.0.1","port":8443}]: needs a restart',
+      'tlsCert: null → "/srv/c.pem": needs a restart',
+      'tlsKey: null → "/srv/k.pem": needs a restart',
+    ],
+  },
+  {
     name: 'root',
     before: { root: 'a' },
     after: { root: 'b' },
