@@ -181,6 +181,9 @@ export async function download(
   try {
     return await response;
   } finally {
+    // The response is read (or failed) by now: a reset while closing (a TLS server that closes
+    // before reading our close_notify) must not surface later as an uncaught error.
+    socket.on('error', () => undefined);
     socket.end();
   }
 }
