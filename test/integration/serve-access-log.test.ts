@@ -125,6 +125,11 @@ for (const signal of ['SIGUSR1', 'SIGHUP'] as const) {
     const created = fileCreated(logPath);
     server.child.kill(signal);
     await created;
+    // SIGHUP is a whole reload: the new log is in use once the reload says it is done, which
+    // comes after the new file is created.
+    if (signal === 'SIGHUP') {
+      await server.stderr.waitFor(/reload \(SIGHUP\): /);
+    }
     const after = agentFor(`after-${signal}`);
     await fetchRaw(port, `/${small.name}`, { 'User-Agent': after });
     const line = await lineOf(after);
