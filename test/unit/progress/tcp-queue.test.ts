@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { parseProcNetTcp, tcpKey } from '../../../src/progress/tcp-queue.js';
+import { listenTcpKey, parseProcNetTcp, tcpKey } from '../../../src/progress/tcp-queue.js';
 
 const fakeSocket = (local: string, localPort: number, remote: string, remotePort: number) =>
   ({ localAddress: local, localPort, remoteAddress: remote, remotePort }) as unknown as Socket;
@@ -30,4 +30,25 @@ test('reads tx_queue per socket from a /proc/net/tcp text', () => {
   parseProcNetTcp(text, queues);
   assert.equal(queues.get('0100007F:1F90 0100007F:D3C2'), 0x3f000);
   assert.equal(queues.get('0100007F:1F90 00000000:0000'), 0);
+});
+
+test('reads rx_queue per socket: unread bytes of a connection, unaccepted connections of a listener', () => {
+  const text =
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' +
+    '   0: 0100007F:1F90 00000000:0000 0A 000001FF:0000003C 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n' +
+    '   1: 0100007F:1F90 0100007F:D3C2 01 0003F000:000005DC 01:00000014 00000000     0        0 2 1 0 20 4 30 10 -1\n';
+  const queues = new Map<string, number>();
+  parseProcNetTcp(text, queues, 'rx');
+  assert.equal(queues.get('0100007F:1F90 0100007F:D3C2'), 1500);
+  assert.equal(queues.get(listenTcpKey('127.0.0.1', 8080)), 60);
+});
+
+test('keys listening sockets with an all-zero remote side, per family', () => {
+  const table: Array<[string, number, string]> = [
+    ['127.0.0.1', 8080, '0100007F:1F90 00000000:0000'],
+    ['0.0.0.0', 80, '00000000:0050 00000000:0000'],
+    ['::', 80, `${'0'.repeat(32)}:0050 ${'0'.repeat(32)}:0000`],
+    ['::1', 443, `00000000000000000000000001000000:01BB ${'0'.repeat(32)}:0000`],
+  ];
+  for (const [address, port, key] of table) assert.equal(listenTcpKey(address, port), key);
 });
