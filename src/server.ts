@@ -24,7 +24,8 @@ import type { GenerationRow } from './lifecycle/handover-protocol.js';
 import type { StatusSnapshot } from './lifecycle/status.js';
 import type { LaunchCommand } from './lifecycle/upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
-import { isListening, lifecycleView } from './lifecycle/state.js';
+import { lifecycleView } from './lifecycle/state.js';
+import type { PublicListeners } from './lifecycle/listeners.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { Warnings } from './lifecycle/warnings.js';
@@ -203,10 +204,19 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     say,
   );
   const sampler = new ProgressSampler(registry);
+  const allListeners: readonly PublicListeners[] = [
+    listeners,
+    ...tlsListeners.map((e) => e.listeners),
+  ];
   drain.observe((state) => {
-    if (!isListening(state)) {
-      listeners.close();
-      for (const entry of tlsListeners) entry.listeners.close();
+    // A stop, or an upgrade whose successor accepts on the same sockets: close at once.
+    if (state.kind === 'stopping' || (state.kind === 'draining' && state.trigger === 'upgrade')) {
+      for (const each of allListeners) each.close();
+    }
+    if (state.kind === 'draining' && state.listeners === 'closing') {
+      void Promise.all(allListeners.map((each) => each.closeAfterAccepting())).then(() =>
+        drain.listenersClosed(),
+      );
     }
     if (state.kind !== 'serving') sampler.sampleAlways();
     if (state.kind !== 'serving' && config.drainLiftLimits) rates.lift();

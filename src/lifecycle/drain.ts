@@ -148,6 +148,14 @@ export class Drain implements ResponseSink {
     this.recordCut(record, record.written, record.bytesSent);
   }
 
+  /** The listeners have taken what the kernel had queued for them and are closed. */
+  listenersClosed(): void {
+    const s = this.current;
+    if (s.kind !== 'draining' || s.listeners === 'closed') return;
+    this.enter({ ...s, listeners: 'closed' });
+    this.settle();
+  }
+
   connectionClosed(record: ClosedRecord): void {
     if (this.current.kind === 'serving') return;
     this.countDelivery(record);
@@ -202,7 +210,7 @@ export class Drain implements ResponseSink {
       sinceMs: from.sinceMs,
       trigger: from.trigger,
       deadlineMs: from.deadlineMs,
-      listening: keepListening,
+      listeners: keepListening ? 'open' : 'closing',
       waitingFor: this.preDrain.size,
     });
     this.arm('lastRequestWindow', this.settings.lastRequestWindowMs, () => {
@@ -227,7 +235,7 @@ export class Drain implements ResponseSink {
         sinceMs: s.sinceMs,
         trigger: s.trigger,
         deadlineMs: s.deadlineMs,
-        listening: false,
+        listeners: s.kind === 'draining' && s.listeners === 'closed' ? 'closed' : 'closing',
         waitingFor: 0,
       });
       this.cutAll('deadline');
@@ -240,12 +248,14 @@ export class Drain implements ResponseSink {
     if (this.summary !== null) return;
     let s = this.current;
     // 503/redirect: the listeners close once the connections open at the drain are gone.
-    if (s.kind === 'draining' && s.listening && s.waitingFor === 0) {
-      s = { ...s, listening: false };
+    if (s.kind === 'draining' && s.listeners === 'open' && s.waitingFor === 0) {
+      s = { ...s, listeners: 'closing' };
       this.enter(s);
     }
     if (this.connections.size > 0) return;
-    if (s.kind === 'stopping' || (s.kind === 'draining' && !s.listening)) this.finish(s);
+    if (s.kind === 'stopping' || (s.kind === 'draining' && s.listeners === 'closed')) {
+      this.finish(s);
+    }
   }
 
   private finish(s: Extract<DrainState, { kind: 'draining' | 'stopping' }>): void {

@@ -140,6 +140,25 @@ const SCENARIOS: Scenario[] = POLICIES.flatMap((policy) =>
   ),
 );
 
+/**
+ * A drain over `registry` whose fake listeners close as soon as they are asked (the accept
+ * queue is empty).
+ */
+function newDrain(
+  registry: FakeRegistry,
+  drainSettings: DrainSettings,
+  say: (line: string) => void,
+): Drain {
+  const drain = new Drain(registry, drainSettings, say);
+  drain.observe((state) => {
+    if (state.kind === 'draining' && state.listeners === 'closing') {
+      queueMicrotask(() => drain.listenersClosed());
+    }
+  });
+  registry.drain = drain;
+  return drain;
+}
+
 function settings(s: Pick<Scenario, 'policy' | 'delayMs' | 'deadlineMs'>): DrainSettings {
   return {
     drainNew: s.policy,
@@ -175,7 +194,7 @@ for (const scenario of SCENARIOS) {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
     const registry = new FakeRegistry();
     const lines: string[] = [];
-    const drain = new Drain(registry, settings(scenario), (line) => lines.push(line));
+    const drain = newDrain(registry, settings(scenario), (line) => lines.push(line));
     registry.drain = drain;
     const idle = registry.add('idle');
     const download = registry.add('responding', 600);
@@ -239,7 +258,7 @@ test('drain: a drain request with a shorter timeout moves the deadline closer', 
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
   const lines: string[] = [];
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'refuse' }, delayMs: 0, deadlineMs: 60_000 }),
     (line) => lines.push(line),
@@ -262,7 +281,7 @@ test('drain: a drain request with a shorter timeout moves the deadline closer', 
 test('drain: with nothing open, the drain is over at once and its timers are gone', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'status503' }, delayMs: 0, deadlineMs: 60_000 }),
     () => undefined,
@@ -286,7 +305,7 @@ test('stop while serving cuts everything and resolves the same promise as a late
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
   const lines: string[] = [];
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'refuse' }, delayMs: 0, deadlineMs: null }),
     (line) => lines.push(line),
