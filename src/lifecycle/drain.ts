@@ -7,6 +7,7 @@
  */
 import type { DrainableConnection } from '../http/connection.js';
 import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
+import { readQueuesNow } from '../progress/tcp-queue.js';
 import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
 import {
   drainDeadline,
@@ -24,6 +25,8 @@ export interface DrainEntry {
   readonly id: number;
   readonly connection: DrainableConnection | null;
   readonly phase: ConnectionPhase;
+  /** Key of the socket's row in /proc/net/tcp{,6}; '' when unknown. */
+  readonly tcpKey: string;
   /** Body bytes of the current reply still to reach the client. */
   readonly bytesLeft: number;
 }
@@ -66,6 +69,9 @@ export class Drain implements ResponseSink {
     private readonly connections: DrainConnections,
     private settings: DrainSettings,
     private readonly say: (line: string) => void,
+    /** Bytes received and not yet read, per socket key (tests give a table instead of /proc). */
+    private readonly readReceiveQueues: () => ReadonlyMap<string, number> = () =>
+      readQueuesNow('rx'),
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
@@ -193,16 +199,20 @@ export class Drain implements ResponseSink {
   }
 
   /**
-   * The drain proper: every connection is asked to close after its reply, idle ones get the
-   * last-request window (a request racing onto one is answered, not reset), then are closed.
+   * The drain proper: every connection is asked to close once it has answered what its client
+   * sent before now (the bytes Node has read plus those still in the kernel's receive queue, read
+   * once here, synchronously, so no reply can end in between); idle ones get the last-request
+   * window (a request racing onto one is answered, not reset), then are closed.
    */
   private closeDown(
     from: Pick<DrainingState, 'sinceMs' | 'trigger' | 'deadlineMs'>,
     handedOver = false,
   ): void {
     const keepListening = !handedOver && this.settings.drainNew.kind !== 'refuse';
+    const received: ReadonlyMap<string, number> =
+      this.connections.size === 0 ? new Map() : this.readReceiveQueues();
     for (const entry of this.connections) {
-      entry.connection?.requestClose();
+      entry.connection?.requestClose(received.get(entry.tcpKey) ?? 0);
       if (keepListening) this.preDrain.add(entry.id);
     }
     this.enter({

@@ -24,6 +24,7 @@ class FakeConnection implements DrainableConnection, DrainEntry {
   closeRequested = false;
   closed = false;
   readonly connection = this;
+  readonly tcpKey = '';
   constructor(
     readonly registry: FakeRegistry,
     readonly id: number,
@@ -142,14 +143,14 @@ const SCENARIOS: Scenario[] = POLICIES.flatMap((policy) =>
 
 /**
  * A drain over `registry` whose fake listeners close as soon as they are asked (the accept
- * queue is empty).
+ * queue is empty), and whose kernel receive queues are empty.
  */
 function newDrain(
   registry: FakeRegistry,
   drainSettings: DrainSettings,
   say: (line: string) => void,
 ): Drain {
-  const drain = new Drain(registry, drainSettings, say);
+  const drain = new Drain(registry, drainSettings, say, () => new Map());
   drain.observe((state) => {
     if (state.kind === 'draining' && state.listeners === 'closing') {
       queueMicrotask(() => drain.listenersClosed());
