@@ -151,7 +151,7 @@ export class Drain implements ResponseSink {
   /** A reply cut while it was still being written. */
   responseWritten(record: ResponseRecord): void {
     if (this.current.kind === 'serving' || !isCutReason(record.written)) return;
-    this.recordCut(record, record.written, record.bytesSent);
+    this.recordCut(record, record.written, record.bytesAcked ?? record.bytesSent);
   }
 
   /** The listeners have taken what the kernel had queued for them and are closed. */

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { HttpConnection } from '../http/connection.js';
 import {
   headerValue,
+  isCutReason,
   type ConnectionObserver,
   type ConnectionPhase,
   type DeliveryOutcome,
@@ -16,6 +17,8 @@ import {
   type Reply,
   type WriteOutcome,
 } from '../http/types.js';
+import { acknowledgedBodyBytes, unacknowledgedBytes } from '../progress/progress-sampler.js';
+import { sendQueueNow } from '../progress/send-queue-now.js';
 import { tcpKey } from '../progress/tcp-queue.js';
 import { formatAddress } from './listeners.js';
 import type { ResponseRecord, ResponseSink } from './response-record.js';
@@ -108,6 +111,8 @@ export class ConnectionEntry implements ConnectionObserver {
   onResponseWritten(outcome: WriteOutcome): void {
     if (!this.inResponse) return;
     this.inResponse = false;
+    const bytesAcked = isCutReason(outcome) ? this.acknowledgedAtCut() : null;
+    if (bytesAcked !== null) this.bytesAcked = bytesAcked;
     this.registry.bytesDueInFlight -= this.bytesDue - this.bytesSent;
     const record: ResponseRecord = {
       connectionId: this.id,
@@ -119,10 +124,19 @@ export class ConnectionEntry implements ConnectionObserver {
       status: this.status,
       bytesDue: this.bytesDue,
       bytesSent: this.bytesSent,
+      bytesAcked,
       written: outcome,
     };
     this.lastResponse = record;
     for (const sink of this.sinks) sink.responseWritten(record);
+  }
+
+  /** Called before the cut destroys the socket: its /proc row is still there. */
+  private acknowledgedAtCut(): number | null {
+    const txQueue = sendQueueNow(this.tcpKey);
+    if (this.connection === null || txQueue === undefined) return null;
+    const unacked = unacknowledgedBytes(txQueue, false); // cut while writing: no FIN sent
+    return acknowledgedBodyBytes(this.connection, unacked, this.bytesAcked, this.bytesSent);
   }
 
   onPhase(phase: ConnectionPhase): void {

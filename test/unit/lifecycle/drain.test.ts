@@ -89,6 +89,7 @@ function responseOf(c: FakeConnection, written: ResponseRecord['written']): Resp
     status: 200,
     bytesDue: 1000,
     bytesSent: written === 'complete' ? 1000 : 400,
+    bytesAcked: null,
     written,
   };
 }
