@@ -18,6 +18,7 @@ import type { ReloadOutcome } from './lifecycle/change-outcome.js';
 import type { Drain } from './lifecycle/drain.js';
 import { bindEach, type KeyedListener, type ListenerSet } from './lifecycle/listener-set.js';
 import { resolveRoot } from './connection-parts.js';
+import type { RateLimits } from './limits/rate-limits.js';
 import type { TlsCredentials } from './tls/secure-context.js';
 import { allAddresses, describeCertificateChange, type TlsListeners } from './tls/tls-listeners.js';
 
@@ -38,6 +39,7 @@ export interface Reloadable {
   readonly drain: Drain;
   /** The `--listen-tls` listeners and their certificate (bound by ebb even under systemd). */
   readonly tls: TlsListeners;
+  readonly rates: RateLimits;
   config: ServeConfig;
 }
 
@@ -105,6 +107,7 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   // Everything is built: swap it in, in one turn of the event loop.
   target.acceptor.use(target.buildParts(next, root));
   target.drain.useSettings(next);
+  target.rates.configure(next);
   target.listeners?.replace(next.listen, addedListeners);
   target.tls.apply(next, credentials, addedTls);
   target.config = next;

@@ -190,6 +190,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
       log,
       drain,
       tls,
+      rates,
       config,
     },
     say,

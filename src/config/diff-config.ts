@@ -24,9 +24,6 @@ const FIXED_FIELDS: ReadonlySet<keyof ServeConfig> = new Set<keyof ServeConfig>(
   'allowRoot',
   'digests',
   'stateDir',
-  // The rate limits are built once at start (issue 13): not reloaded yet.
-  'ratePerConnection',
-  'rateTotal',
 ]);
 
 /** `127.0.0.1:8080`, `[::1]:8080`: the key a listen address is matched by across a reload. */

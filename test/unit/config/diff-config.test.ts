@@ -17,11 +17,11 @@ const CASES: ReadonlyArray<{
 }> = [
   { name: 'nothing changed', before: {}, after: {}, changes: [], refused: [] },
   {
-    name: 'the rate limits are not reloaded (issue 13): a restart takes them',
+    name: 'the rate limits reload (issue 13)',
     before: {},
-    after: { 'rate-total': '1MB/s' },
-    changes: [],
-    refused: ['rateTotal: null → 1000000: needs a restart or `ebb upgrade`'],
+    after: { 'rate-total': '1MB/s', 'rate-per-connection': '100KB/s' },
+    changes: ['ratePerConnection: null → 100000', 'rateTotal: null → 1000000'],
+    refused: [],
   },
   {
     name: 'TLS listeners added with their certificate and key (issue 13)',
