@@ -112,6 +112,8 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   target.tls.apply(next, credentials, addedTls);
   target.config = next;
   if (log !== null) await target.log.replace(log);
-  const changes = certificate === null ? diff.changes : [...diff.changes, certificate];
+  // An expired certificate is served (as at start), but the operator who reloaded hears of it.
+  const warnings = (credentials?.warnings ?? []).map((warning) => `warning: ${warning}`);
+  const changes = [...diff.changes, ...(certificate === null ? [] : [certificate]), ...warnings];
   return { kind: 'applied', changes };
 }
