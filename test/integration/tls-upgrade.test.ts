@@ -3,7 +3,8 @@
  * its TLS listeners over beside the plain one, flagged, and the new ebb wraps them in TLS with
  * the certificate it read itself (renewed on disk before the upgrade). TLS downloads in flight
  * finish intact on the old process, which exits 0; a client connecting every 5 ms over TLS sees
- * nothing refused, reset or wrong; new TLS connections are the new pid's.
+ * nothing refused, reset or wrong; new TLS connections are the new pid's. A certificate the new
+ * ebb cannot use fails the upgrade, and the old one serves on.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,4 +117,36 @@ test('upgrade hands TLS listeners over: TLS downloads in flight finish on the ol
     assert.deepEqual(lostCounts(counts), NONE_LOST, what);
   }
   process.kill(newPid, 'SIGINT');
+});
+
+test('upgrade with a key on disk that does not match the certificate: the new ebb exits, the upgrade fails (exit 1), the old one serves TLS on with its certificate', async (t) => {
+  await install(first);
+  const { server, adminPort } = await startWithAdmin(
+    root,
+    '--listen-tls',
+    '127.0.0.1:0',
+    '--tls-cert',
+    livePem,
+    '--tls-key',
+    liveKey,
+    '--admin-token-file',
+    tokenFile,
+  );
+  const [, tlsPort = 0] = server.ports;
+  const prober = startProber(tlsPort, '/small.bin', [small.data], 5, transport);
+  t.after(() => prober.stop());
+  await prober.after(40);
+  await installCertificate({ certPath: livePem, keyPath: liveKey }, renewed, first.keyPath);
+  const { code, out } = await runAdminCommand('upgrade', adminPort, tokenFile);
+  assert.equal(code, 1, out);
+  assert.match(out, /the TLS key .*live\.key does not match the certificate .*live\.pem/);
+  const fresh = await throttledTls(tlsPort, 10_000_000);
+  assert.equal(fresh.shown, fingerprintOf(first.cert));
+  assert.equal((await fresh.result).sha256, big.sha256);
+  await prober.after(40);
+  const counts = await prober.stop();
+  t.diagnostic(describeCounts('5 ms TLS client during a failed upgrade', counts));
+  assert.deepEqual(lostCounts(counts), NONE_LOST);
+  server.child.kill('SIGINT');
+  assert.equal((await server.exited).code, 0, server.stderr.text());
 });
