@@ -51,9 +51,9 @@ const install = (cert: TestCertificate): Promise<void> =>
 const throttledTls = (port: number, bytesPerSecond: number) =>
   throttledTlsDownload(port, '/big.iso', { transport, bytesPerSecond });
 
-test('upgrade hands TLS listeners over: TLS downloads in flight finish on the old ebb, the 5 ms TLS client sees nothing refused or reset, the new pid serves its freshly read certificate', async (t) => {
-  await install(first);
-  const { server, adminPort } = await startWithAdmin(
+/** ebb on a plain and a TLS listener (`ports[1]`), the certificate at the live paths. */
+const startTlsEbb = () =>
+  startWithAdmin(
     root,
     '--listen-tls',
     '127.0.0.1:0',
@@ -64,6 +64,10 @@ test('upgrade hands TLS listeners over: TLS downloads in flight finish on the ol
     '--admin-token-file',
     tokenFile,
   );
+
+test('upgrade hands TLS listeners over: TLS downloads in flight finish on the old ebb, the 5 ms TLS client sees nothing refused or reset, the new pid serves its freshly read certificate', async (t) => {
+  await install(first);
+  const { server, adminPort } = await startTlsEbb();
   const [plainPort = 0, tlsPort = 0] = server.ports;
   // 1 MiB at 100–130 KB/s: 8–10 s each, still in flight when the upgrade is done.
   const downloads = await Promise.all(
@@ -121,17 +125,7 @@ test('upgrade hands TLS listeners over: TLS downloads in flight finish on the ol
 
 test('upgrade with a key on disk that does not match the certificate: the new ebb exits, the upgrade fails (exit 1), the old one serves TLS on with its certificate', async (t) => {
   await install(first);
-  const { server, adminPort } = await startWithAdmin(
-    root,
-    '--listen-tls',
-    '127.0.0.1:0',
-    '--tls-cert',
-    livePem,
-    '--tls-key',
-    liveKey,
-    '--admin-token-file',
-    tokenFile,
-  );
+  const { server, adminPort } = await startTlsEbb();
   const [, tlsPort = 0] = server.ports;
   const prober = startProber(tlsPort, '/small.bin', [small.data], 5, transport);
   t.after(() => prober.stop());
