@@ -4,7 +4,8 @@
  * connect() succeed and may have sent its request. Closing the listener resets every one of
  * them. So a listener is closed only at a moment its queue was just read empty:
  *
- * - its queue length is read (the rx_queue of its /proc/net/tcp row), synchronously;
+ * - its queue length is read (the rx_queue of its /proc/net/tcp row), synchronously (the
+ *   listening rows come first: the read costs them alone);
  * - while it holds connections the listener stays open, and libuv accepts them in the order
  *   they arrived (one per event-loop turn: libuv >= 1.45 accepts once each time the socket
  *   polls readable);
@@ -15,7 +16,7 @@
  * ACCEPT_QUEUE_BOUND_MS, after which the listener closes whatever is queued.
  */
 import type { Server } from 'node:net';
-import { listenTcpKey, readQueuesNow } from '../progress/tcp-queue.js';
+import { listenTcpKey, readListenQueuesNow } from '../progress/tcp-queue.js';
 
 /**
  * How long a closing listener may keep accepting. Taking a full backlog (511) one per loop turn
@@ -30,7 +31,7 @@ export const readAcceptQueue: AcceptQueueReader = (server) => {
   const bound = server.address();
   if (bound === null || typeof bound === 'string') return null;
   const key = listenTcpKey(bound.address, bound.port);
-  return key === '' ? null : (readQueuesNow('rx').get(key) ?? null);
+  return key === '' ? null : (readListenQueuesNow().get(key) ?? null);
 };
 
 /**

@@ -209,12 +209,7 @@ export class Drain implements ResponseSink {
     handedOver = false,
   ): void {
     const keepListening = !handedOver && this.settings.drainNew.kind !== 'refuse';
-    const received: ReadonlyMap<string, number> =
-      this.connections.size === 0 ? new Map() : this.readReceiveQueues();
-    for (const entry of this.connections) {
-      entry.connection?.requestClose(received.get(entry.tcpKey) ?? 0);
-      if (keepListening) this.preDrain.add(entry.id);
-    }
+    if (keepListening) for (const entry of this.connections) this.preDrain.add(entry.id);
     this.enter({
       kind: 'draining',
       sinceMs: from.sinceMs,
@@ -223,6 +218,13 @@ export class Drain implements ResponseSink {
       listeners: keepListening ? 'open' : 'closing',
       waitingFor: this.preDrain.size,
     });
+    // After the listeners are told (one with nothing queued has closed), in the same turn: the
+    // receive queues cost a read of the whole socket table, and no reply can end meanwhile.
+    const received: ReadonlyMap<string, number> =
+      this.connections.size === 0 ? new Map() : this.readReceiveQueues();
+    for (const entry of this.connections) {
+      entry.connection?.requestClose(received.get(entry.tcpKey) ?? 0);
+    }
     this.arm('lastRequestWindow', this.settings.lastRequestWindowMs, () => {
       for (const entry of this.connections) entry.connection?.closeIfIdle();
     });

@@ -5,7 +5,7 @@
  * listening socket the connections completed and not yet accepted. Linux only; elsewhere every
  * socket reads as unknown.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import type { Socket } from 'node:net';
@@ -106,6 +106,47 @@ export function readQueuesNow(queue: TcpQueue): Map<string, number> {
     parseProcNetTcp(text, queues, queue);
   }
   return queues;
+}
+
+/**
+ * rx_queue of every listening socket now (its connections completed and not yet accepted). The
+ * kernel lists listening sockets first and writes /proc/net/tcp as it is read, so the read stops
+ * at the first row that is not LISTEN: it costs the listeners' rows, however many connections
+ * are open.
+ */
+export function readListenQueuesNow(): Map<string, number> {
+  const queues = new Map<string, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) readListenRows(file, queues);
+  return queues;
+}
+
+/** A row whose state (`st`) is not 0A, TCP_LISTEN. */
+const NOT_LISTENING = /\n *\d+: \S+ \S+ (?!0A )[0-9A-F]{2} /;
+const LISTEN_READ_BYTES = 16 * 1024;
+
+function readListenRows(file: string, into: Map<string, number>): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(LISTEN_READ_BYTES);
+    let text = '';
+    for (;;) {
+      const bytes = readSync(fd, chunk, 0, chunk.length, null);
+      if (bytes === 0) break;
+      const from = Math.max(0, text.length - 1);
+      text += chunk.toString('latin1', 0, bytes);
+      if (NOT_LISTENING.test(text.slice(from))) break;
+    }
+    parseProcNetTcp(text.slice(0, text.lastIndexOf('\n') + 1), into, 'rx');
+  } catch {
+    // unreadable: the queue stays unknown
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Adds each row of a /proc/net/tcp{,6} text to `into`: its tx_queue, or its rx_queue. */
