@@ -54,6 +54,19 @@ class CountingClient {
 /** What may be on the wire, unacknowledged, at a cut of a client that keeps reading (loopback). */
 const IN_FLIGHT_BOUND = 1024 * 1024;
 
+/**
+ * ebb logs what was acknowledged, never more than the client got; the client may have received
+ * segments whose ACK had not reached ebb at the cut (seen: none for the stalled client on Node 20,
+ * up to ~5 KB on Node 24; up to ~300 KB for the reading one under load).
+ */
+function assertLoggedReceived(loggedBytes: number, receivedBytes: number): void {
+  const inFlight = receivedBytes - loggedBytes;
+  assert.ok(
+    inFlight >= 0 && inFlight <= IN_FLIGHT_BOUND,
+    `logged ${loggedBytes}, the client received ${receivedBytes}`,
+  );
+}
+
 const accessLog = (name: string): string => join(logs.path, name);
 
 test('a download cut by the write-idle timeout logs the bytes the client received', async () => {
@@ -77,7 +90,7 @@ test('a download cut by the write-idle timeout logs the bytes the client receive
   const line = parseAccessLine(await waitForLogLine(log, /" 200 \d+ .* timeout$/, 10_000));
   client.socket.resume();
   await client.ended;
-  assert.equal(Number(line.bytes), client.bodyBytes, 'logged bytes = bytes the client received');
+  assertLoggedReceived(Number(line.bytes), client.bodyBytes);
   server.child.kill('SIGINT');
   assert.equal((await server.exited).code, 0);
   console.log(`# timeout cut: logged ${line.bytes}, client received ${client.bodyBytes}`);
@@ -111,12 +124,6 @@ test('a download cut by the drain deadline logs the bytes the client received', 
   assert.equal((await server.exited).code, 3);
   const line = parseAccessLine(await waitForLogLine(log, /" 200 \d+ .* deadline$/));
   assert.ok(client.bodyBytes < big.data.length, 'the download was cut');
-  // A client still reading may have received segments whose ACK had not reached ebb yet (a
-  // delayed ACK): ebb logs what was acknowledged, never more than the client got.
-  const inFlight = client.bodyBytes - Number(line.bytes);
-  assert.ok(
-    inFlight >= 0 && inFlight <= IN_FLIGHT_BOUND,
-    `logged ${line.bytes}, got ${client.bodyBytes}`,
-  );
+  assertLoggedReceived(Number(line.bytes), client.bodyBytes);
   console.log(`# deadline cut: logged ${line.bytes}, client received ${client.bodyBytes}`);
 });
