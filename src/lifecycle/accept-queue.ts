@@ -31,7 +31,8 @@ export const readAcceptQueue: AcceptQueueReader = (server) => {
   const bound = server.address();
   if (bound === null || typeof bound === 'string') return null;
   const key = listenTcpKey(bound.address, bound.port);
-  return key === '' ? null : (readListenQueuesNow().get(key) ?? null);
+  if (key === '') return null;
+  return readListenQueuesNow(bound.family === 'IPv6' ? 'IPv6' : 'IPv4').get(key) ?? null;
 };
 
 /**

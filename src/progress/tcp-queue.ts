@@ -109,20 +109,21 @@ export function readQueuesNow(queue: TcpQueue): Map<string, number> {
 }
 
 /**
- * rx_queue of every listening socket now (its connections completed and not yet accepted). The
+ * rx_queue of every listening socket of `family` now (its connections completed and not yet
+ * accepted). The
  * kernel lists listening sockets first and writes /proc/net/tcp as it is read, so the read stops
  * at the first row that is not LISTEN: it costs the listeners' rows, however many connections
  * are open.
  */
-export function readListenQueuesNow(): Map<string, number> {
+export function readListenQueuesNow(family: 'IPv4' | 'IPv6'): Map<string, number> {
   const queues = new Map<string, number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) readListenRows(file, queues);
+  readListenRows(family === 'IPv4' ? '/proc/net/tcp' : '/proc/net/tcp6', queues);
   return queues;
 }
 
 /** A row whose state (`st`) is not 0A, TCP_LISTEN. */
 const NOT_LISTENING = /\n *\d+: \S+ \S+ (?!0A )[0-9A-F]{2} /;
-const LISTEN_READ_BYTES = 16 * 1024;
+const LISTEN_READ_BYTES = 4096;
 
 function readListenRows(file: string, into: Map<string, number>): void {
   let fd: number;
