@@ -9,7 +9,8 @@ import type { DrainableConnection } from '../http/connection.js';
 import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
 import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
 import { checkersWaiting, planDrainDelay, type DelayPlan } from './drain-delay.js';
-import { HealthCheckers } from './health-checkers.js';
+import { HealthCheckers, type HealthChecker } from './health-checkers.js';
+import type { DrainDelay } from '../config/values.js';
 import {
   drainDeadline,
   drainExitStatus,
@@ -73,7 +74,10 @@ export class Drain implements ResponseSink {
     readonly healthCheckers = new HealthCheckers(),
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    healthCheckers.onPoll(() => this.checkerAnswered());
+    healthCheckers.onPoll((checker) => {
+      if (checker.polls === 2) this.say(describeNewChecker(checker, this.settings.drainDelay));
+      this.checkerAnswered();
+    });
   }
 
   get state(): DrainState {
@@ -386,4 +390,14 @@ function describePlan(plan: DelayPlan): string {
         `${plan.answersNeeded} times (at most ${(plan.ms / 1000).toFixed(1)} s)`
       );
   }
+}
+
+/** Told once a client has polled twice: the operator learns who a drain will wait for. */
+function describeNewChecker(checker: HealthChecker, delay: DrainDelay): string {
+  const agent = checker.userAgent.replace(/[^\x20-\x7e]/g, '?');
+  const every = ((checker.intervalMs ?? 0) / 1000).toFixed(1);
+  return (
+    `health checker ${checker.client}${agent === '' ? '' : ` (${agent})`} polls /ready every ${every} s` +
+    (delay.kind === 'auto' ? `; a drain waits until it has seen 503 ${delay.answers} times` : '')
+  );
 }

@@ -30,7 +30,8 @@ export const FORGET_AFTER_MS = 60_000;
 /** A longer User-Agent is kept cut to this: it is shown, not parsed. */
 export const MAX_USER_AGENT_CHARS = 100;
 
-type Listener = () => void;
+/** Told of each poll, with the checker as it now stands. */
+type Listener = (checker: HealthChecker) => void;
 
 export class HealthCheckers {
   /** Least recently seen first: a poll moves its checker to the end. */
@@ -43,17 +44,18 @@ export class HealthCheckers {
     const userAgent = poll.userAgent.slice(0, MAX_USER_AGENT_CHARS);
     const key = `${poll.client} ${userAgent}`;
     const seen = this.byKey.get(key);
-    this.byKey.delete(key);
-    this.byKey.set(key, {
+    const checker: HealthChecker = {
       client: poll.client,
       userAgent,
       polls: (seen?.polls ?? 0) + 1,
       lastSeenMs: nowMs,
       intervalMs: seen === undefined ? null : Math.max(0, nowMs - seen.lastSeenMs),
       notReadyAnswers: (seen?.notReadyAnswers ?? 0) + (poll.ready ? 0 : 1),
-    });
+    };
+    this.byKey.delete(key);
+    this.byKey.set(key, checker);
     if (this.byKey.size > MAX_CHECKERS) this.forgetOldest();
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(checker);
   }
 
   /** Checkers that polled at least twice, the last time within FORGET_AFTER_MS. */
