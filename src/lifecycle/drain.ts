@@ -209,14 +209,15 @@ export class Drain implements ResponseSink {
     this.arm('delay', plan.ms, () => {
       const s = this.current;
       if (s.kind !== 'delaying') return;
+      // Closed first, told after: a client reading the line finds the listeners closed.
+      this.closeDown(s);
       if (s.healthCheckers !== null) {
         this.say(
           `drain delay over after ${Math.round((plan.ms / 1000) * 10) / 10} s: ` +
             `${s.healthCheckers.waitingFor} health checkers not yet answered 503 ` +
-            `${s.healthCheckers.answersNeeded} times; closing the listeners`,
+            `${s.healthCheckers.answersNeeded} times; listeners closed`,
         );
       }
-      this.closeDown(s);
     });
   }
 
@@ -236,11 +237,11 @@ export class Drain implements ResponseSink {
       return;
     }
     this.disarm('delay');
+    this.closeDown(next);
     this.say(
       `every health checker has been answered 503 ${answersNeeded} times ` +
-        `(after ${((Date.now() - s.sinceMs) / 1000).toFixed(1)} s): closing the listeners`,
+        `(after ${((Date.now() - s.sinceMs) / 1000).toFixed(1)} s): listeners closed`,
     );
-    this.closeDown(next);
   }
 
   /**

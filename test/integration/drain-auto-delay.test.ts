@@ -94,9 +94,10 @@ test('--drain-delay auto: serving until the health checker has been answered 503
   assert.equal(count503(checker.answers), 3);
   const refused = await download(server.port, '/small.bin').then(
     (d) => `answered ${d.status}`,
-    (error: NodeJS.ErrnoException) => error.code,
+    (error: NodeJS.ErrnoException) => error.code ?? error.message,
   );
-  assert.equal(refused, 'ECONNREFUSED');
+  // Refused; or reset, if the connect raced the listener's close (issue 14 item 1).
+  assert.match(refused, /^(ECONNREFUSED|ECONNRESET)$/);
   assert.equal((await server.exited).code, 0);
   assert.equal((await stop.exited).code, 0, stop.stdout.text() + stop.stderr.text());
   assert.match(stop.stdout.text(), /draining \(waiting for 1 health checker to see 503/);
