@@ -7,7 +7,9 @@
  * errors, long downloads intact, and the time from the drain signal until the drained node got
  * its last new request, and until HAProxy marked it down.
  *
- *   npm run bench:haproxy -- [--rounds 3] [--inter 500]
+ *   npm run bench:haproxy -- [--rounds 3] [--inter 500] [--long-close]
+ *
+ * `--long-close`: the long downloads say `Connection: close` (as wget does) instead of keep-alive.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -144,6 +146,7 @@ async function runOnce(
   root: string,
   files: { small: Fixture[]; long: Fixture },
   inter: number,
+  longConnectionClose: boolean,
 ): Promise<ScenarioFigures> {
   const workDir = await mkdtemp(join(tmpdir(), 'ebb-bench-haproxy-'));
   const start = (name: string): Promise<Started> =>
@@ -160,6 +163,7 @@ async function runOnce(
       smallFiles: files.small,
       longFile: files.long,
       longDownloads: 20,
+      longConnectionClose,
       loadClients: 8,
       loadPauseMs: 10,
       checkedLongEnough: a.checkedLongEnough,
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
     options: {
       rounds: { type: 'string', default: '3' },
       inter: { type: 'string', default: '500' },
+      'long-close': { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -203,12 +208,12 @@ async function main(): Promise<void> {
     const results = new Map<string, ScenarioFigures[]>();
     for (let round = 1; round <= rounds; round++) {
       for (const variant of VARIANTS) {
-        const figures = await runOnce(variant, root, files, inter);
+        const figures = await runOnce(variant, root, files, inter, values['long-close']);
         results.set(variant.label, [...(results.get(variant.label) ?? []), figures]);
         process.stderr.write(
           `round ${round} ${variant.label}: ${figures.clientErrors} errors of ${figures.requests}` +
             ` ${JSON.stringify(figures.errorKinds)}, long ${figures.longIntact}/${figures.longTotal}` +
-            ` (${figures.longOnDrained} on the drained node), last request ${figures.lastRequestToDrainedMs} ms,` +
+            ` (${figures.longOnDrained} on the drained node) ${JSON.stringify(figures.longFailures)}, last request ${figures.lastRequestToDrainedMs} ms,` +
             ` marked down ${figures.markedDownMs} ms\n`,
         );
       }
@@ -230,7 +235,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `HAProxy ${inter} ms checks, fall 3; ${rounds} rounds; 20 long downloads of ` +
-        `${LONG_BYTES / 1024 / 1024} MiB at ${RATE_BYTES_PER_SEC / 1024} KiB/s each\n\n${rows.join('\n')}\n`,
+        `${LONG_BYTES / 1024 / 1024} MiB at ${RATE_BYTES_PER_SEC / 1024} KiB/s each` +
+        `${values['long-close'] ? ', saying Connection: close' : ', keep-alive'}\n\n${rows.join('\n')}\n`,
     );
   } finally {
     await stopAllChildren();
