@@ -1,0 +1,58 @@
+/**
+ * Fixed-size body slices shared by every sender: a read fills several of them with one readv
+ * (one thread-pool hand-off), and each is written on its own, so a write the client does not take
+ * pins one slice, not the whole read. Free slices are reused (bounded); the slices that reads in
+ * flight hold at once are bounded too, so that a thousand clients starting together cannot make
+ * a thousand large reads at the same moment: past the bound each read gets one slice.
+ */
+
+export const SLICE_BYTES = 8 * 1024;
+/** Free slices kept for reuse (2 MiB); more are left to the garbage collector. */
+const MAX_FREE_SLICES = 256;
+/** Slices lent to reads and not yet written or given back, beyond one per read (4 MiB). */
+const MAX_LENT_SLICES = 512;
+
+const free: Buffer[] = [];
+let lent = 0;
+
+/**
+ * The most a read may ask for now: `wantBytes`, or less while MAX_LENT_SLICES are out (never less
+ * than one slice). Asked before the rate limits are, so that a grant is read whole.
+ */
+export function lendableBytes(wantBytes: number): number {
+  const spare = Math.max(1, MAX_LENT_SLICES - lent) * SLICE_BYTES;
+  return Math.min(wantBytes, spare);
+}
+
+/** Slices holding exactly `bytes` (the last one cut to fit); each loan ends with `endLoan`. */
+export function borrowSlices(bytes: number): Buffer[] {
+  const slices: Buffer[] = [];
+  for (let left = bytes; left > 0; left -= SLICE_BYTES) {
+    const slice = free.pop() ?? Buffer.allocUnsafeSlow(SLICE_BYTES);
+    slices.push(left >= SLICE_BYTES ? slice : slice.subarray(0, left));
+  }
+  lent += slices.length;
+  return slices;
+}
+
+/** Bytes the slices hold. */
+export function bytesOf(slices: readonly Buffer[]): number {
+  let total = 0;
+  for (const slice of slices) total += slice.length;
+  return total;
+}
+
+/** `count` slices are no longer held by a read (written, pinned by a write, or given back). */
+export function endLoan(count: number): void {
+  lent -= count;
+}
+
+/** A slice nothing refers to any more (written whole, or never written) is reused. */
+export function recycleSlice(slice: Buffer): void {
+  if (free.length < MAX_FREE_SLICES) free.push(Buffer.from(slice.buffer, 0, SLICE_BYTES));
+}
+
+/** For tests: slices lent now. */
+export function lentSlices(): number {
+  return lent;
+}
