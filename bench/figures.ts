@@ -24,6 +24,9 @@ export const WRK_CASES = [
 
 export type LogMode = 'off' | 'on';
 
+/** Parts of a slow-client run: while the send buffers fill, after, and both. */
+export type SlowWindow = 'ramp' | 'steady' | 'all';
+
 export const figureIds = {
   rps: (key: string, log: LogMode) => `rps-${key}-log-${log}`,
   p99: (key: string, log: LogMode) => `p99-${key}-log-${log}`,
@@ -33,6 +36,7 @@ export const figureIds = {
   slowRssPerConn: (n: number) => `slow-${n}-rss-kib-per-conn`,
   slowRss: (n: number) => `slow-${n}-rss-mib`,
   slowCpu: (n: number) => `slow-${n}-cpu-pct`,
+  slowCpuPerGiB: (n: number, window: SlowWindow) => `slow-${n}-cpu-s-per-gib-${window}`,
   slowAlive: (n: number) => `slow-${n}-alive`,
   slowProgressing: (n: number) => `slow-${n}-progressing`,
   statusMs: (n: number) => `status-ms-${n}`,
@@ -76,6 +80,24 @@ export function listFigures(plan: FigurePlan): Figure[] {
       { id: figureIds.slowRssPerConn(n), label: `${slow}: RSS KiB/conn`, decimals: 1, ...note },
       { id: figureIds.slowRss(n), label: `${slow}: RSS MiB`, decimals: 0, ...note },
       { id: figureIds.slowCpu(n), label: `${slow}: CPU % (${plan.holdS} s)`, decimals: 1, ...note },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'all'),
+        label: `${slow}: CPU s/GiB delivered`,
+        decimals: 1,
+        ...note,
+      },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'ramp'),
+        label: `${slow}: CPU s/GiB, ramp`,
+        decimals: 1,
+        ...note,
+      },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'steady'),
+        label: `${slow}: CPU s/GiB, steady`,
+        decimals: 1,
+        ...note,
+      },
       { id: figureIds.slowAlive(n), label: `${slow}: alive`, decimals: 0, ...note },
       { id: figureIds.slowProgressing(n), label: `${slow}: progressing`, decimals: 0, ...note },
     );
@@ -103,7 +125,10 @@ export function listTargets(plan: FigurePlan): Target[] {
   ];
   const smallest = plan.slowCounts[0];
   if (smallest !== undefined) {
-    targets.push({ kind: 'at-most', figure: figureIds.slowRssPerConn(smallest), limit: 24 });
+    targets.push(
+      { kind: 'at-most', figure: figureIds.slowRssPerConn(smallest), limit: 24 },
+      { kind: 'ratio-at-most', figure: figureIds.slowCpuPerGiB(smallest, 'all'), ratio: 3 },
+    );
   }
   const largest = plan.slowCounts.at(-1);
   if (largest !== undefined) {

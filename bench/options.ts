@@ -35,6 +35,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --rounds N     interleaved rounds (default 3; --quick: 1)
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
+  --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
+  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 25)
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
@@ -48,6 +50,13 @@ function parseList<T extends string>(text: string, allowed: readonly T[], flag: 
   return items as T[];
 }
 
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${flag}: not a positive number: ${text}`);
+  return value;
+}
+
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -56,6 +65,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       rounds: { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
+      'slow-counts': { type: 'string' },
+      'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -76,8 +87,18 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     wrkDurationS: quick ? 2 : 5,
     wrkWarmupS: 1,
     wrkConnections: 50,
-    slowCounts: quick ? [200] : [1_000, 10_000],
-    slowHoldS: quick ? 12 : 30,
+    slowCounts:
+      values['slow-counts'] === undefined
+        ? quick
+          ? [200]
+          : [1_000, 10_000]
+        : values['slow-counts'].split(',').map((text) => positiveNumber(text, '--slow-counts')),
+    slowHoldS:
+      values['slow-hold'] === undefined
+        ? quick
+          ? 25
+          : 75
+        : positiveNumber(values['slow-hold'], '--slow-hold'),
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],

@@ -8,7 +8,7 @@ import { measureLargeDownload } from './large-download.js';
 import type { BenchOptions } from './options.js';
 import type { Results } from './results.js';
 import { startServer, type LaunchInput, type RunningServer, type ServerSpec } from './servers.js';
-import { measureSlowClients } from './slow-clients.js';
+import { cpuSecondsPerGiB, measureSlowClients, type DeliveryWindow } from './slow-clients.js';
 import { measureStatusMs } from './status-probe.js';
 import { measureWrk, type WrkSettings } from './wrk.js';
 
@@ -117,6 +117,19 @@ export async function runRequestSession(
   });
 }
 
+function addWindows(a: DeliveryWindow, b: DeliveryWindow): DeliveryWindow {
+  return {
+    seconds: a.seconds + b.seconds,
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+    bytesDelivered: a.bytesDelivered + b.bytesDelivered,
+  };
+}
+
+function describeWindow(window: DeliveryWindow): string {
+  const mib = window.bytesDelivered / 2 ** 20;
+  return `${window.seconds.toFixed(0)} s, CPU ${window.cpuSeconds.toFixed(2)} s, ${mib.toFixed(0)} MiB read`;
+}
+
 /** Slow clients against a freshly started server; ebb's /status is timed while they are held. */
 export async function runSlowSession(
   spec: ServerSpec,
@@ -149,13 +162,22 @@ export async function runSlowSession(
       results.add(figureIds.slowRssPerConn(count), server.name, slow.rssPerConnBytes / 1024);
       results.add(figureIds.slowRss(count), server.name, slow.rssBytes / 2 ** 20);
       results.add(figureIds.slowCpu(count), server.name, slow.cpuPercent);
+      const whole = addWindows(slow.ramp, slow.steady);
+      results.add(figureIds.slowCpuPerGiB(count, 'all'), server.name, cpuSecondsPerGiB(whole));
+      results.add(figureIds.slowCpuPerGiB(count, 'ramp'), server.name, cpuSecondsPerGiB(slow.ramp));
+      results.add(
+        figureIds.slowCpuPerGiB(count, 'steady'),
+        server.name,
+        cpuSecondsPerGiB(slow.steady),
+      );
       results.add(figureIds.slowAlive(count), server.name, slow.alive);
       results.add(figureIds.slowProgressing(count), server.name, slow.progressing);
       const errors = Object.entries(slow.errors);
       console.log(
         `bench:   connected ${slow.connected} in ${slow.connectS} s, alive ${slow.alive}, ` +
           `progressing ${slow.progressing}, RSS ${(slow.rssBytes / 2 ** 20).toFixed(0)} MiB, ` +
-          `CPU ${slow.cpuPercent.toFixed(1)}%`,
+          `CPU ${slow.cpuPercent.toFixed(1)}%; ramp ${describeWindow(slow.ramp)}; ` +
+          `steady ${describeWindow(slow.steady)}`,
       );
       if (errors.length > 0) {
         results.note(
