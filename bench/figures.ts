@@ -8,7 +8,11 @@ export interface Figure {
   readonly decimals: number;
   /** Printed beside the label, e.g. "1 round". */
   readonly note?: string;
+  /** Latencies, CPU and memory: the best Node peer is the one with the lowest median. */
+  readonly lowerIsBetter?: boolean;
 }
+
+const LOWER = { lowerIsBetter: true } as const;
 
 export type Target =
   | { readonly kind: 'ratio-at-least'; readonly figure: string; readonly ratio: number }
@@ -40,6 +44,8 @@ export const figureIds = {
   slowAlive: (n: number) => `slow-${n}-alive`,
   slowProgressing: (n: number) => `slow-${n}-progressing`,
   statusMs: (n: number) => `status-ms-${n}`,
+  mixP50: (n: number) => `mix-${n}-p50-ms`,
+  mixP99: (n: number) => `mix-${n}-p99-ms`,
 };
 
 export interface FigurePlan {
@@ -66,40 +72,64 @@ export function listFigures(plan: FigurePlan): Figure[] {
         id: figureIds.p99(key, log),
         label: `${label} p99 ms, log ${log}`,
         decimals: 2,
+        ...LOWER,
       });
     }
   }
   figures.push({ id: figureIds.listingRps, label: 'listing (200 files) req/s', decimals: 0 });
   const big = `512 MiB x${plan.largeClients}`;
   figures.push({ id: figureIds.largeMBps, label: `${big} MB/s`, decimals: 0 });
-  figures.push({ id: figureIds.largeCpu, label: `${big} CPU s/GiB`, decimals: 2 });
+  figures.push({ id: figureIds.largeCpu, label: `${big} CPU s/GiB`, decimals: 2, ...LOWER });
   for (const n of plan.slowCounts) {
     const note = roundsNote(plan.slowRoundsByCount.get(n));
     const slow = `slow ${n.toLocaleString('en-US')}`;
     figures.push(
-      { id: figureIds.slowRssPerConn(n), label: `${slow}: RSS KiB/conn`, decimals: 1, ...note },
-      { id: figureIds.slowRss(n), label: `${slow}: RSS MiB`, decimals: 0, ...note },
-      { id: figureIds.slowCpu(n), label: `${slow}: CPU % (${plan.holdS} s)`, decimals: 1, ...note },
+      {
+        id: figureIds.slowRssPerConn(n),
+        label: `${slow}: RSS KiB/conn`,
+        decimals: 1,
+        ...note,
+        ...LOWER,
+      },
+      { id: figureIds.slowRss(n), label: `${slow}: RSS MiB`, decimals: 0, ...note, ...LOWER },
+      {
+        id: figureIds.slowCpu(n),
+        label: `${slow}: CPU % (${plan.holdS} s)`,
+        decimals: 1,
+        ...note,
+        ...LOWER,
+      },
       {
         id: figureIds.slowCpuPerGiB(n, 'all'),
         label: `${slow}: CPU s/GiB delivered`,
-        decimals: 1,
+        decimals: 2,
         ...note,
+        ...LOWER,
       },
       {
         id: figureIds.slowCpuPerGiB(n, 'ramp'),
         label: `${slow}: CPU s/GiB, ramp`,
-        decimals: 1,
+        decimals: 2,
         ...note,
+        ...LOWER,
       },
       {
         id: figureIds.slowCpuPerGiB(n, 'steady'),
         label: `${slow}: CPU s/GiB, steady`,
-        decimals: 1,
+        decimals: 2,
         ...note,
+        ...LOWER,
       },
       { id: figureIds.slowAlive(n), label: `${slow}: alive`, decimals: 0, ...note },
       { id: figureIds.slowProgressing(n), label: `${slow}: progressing`, decimals: 0, ...note },
+    );
+  }
+  const smallest = plan.slowCounts[0];
+  if (smallest !== undefined) {
+    const mix = `mirror mix beside ${smallest.toLocaleString('en-US')} slow`;
+    figures.push(
+      { id: figureIds.mixP50(smallest), label: `${mix}: small p50 ms`, decimals: 2, ...LOWER },
+      { id: figureIds.mixP99(smallest), label: `${mix}: small p99 ms`, decimals: 2, ...LOWER },
     );
   }
   const largest = plan.slowCounts.at(-1);
@@ -108,6 +138,7 @@ export function listFigures(plan: FigurePlan): Figure[] {
       id: figureIds.statusMs(largest),
       label: `/status ms, ${largest.toLocaleString('en-US')} conns`,
       decimals: 2,
+      ...LOWER,
       ...roundsNote(plan.slowRoundsByCount.get(largest)),
     });
   }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
-export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status'] as const;
+export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status', 'mix'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -25,6 +25,9 @@ export interface BenchOptions {
   /** Also run the Node peers in the smallest slow-client run. */
   readonly slowPeers: boolean;
   readonly largeClients: number;
+  /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
+  readonly mixRatePerS: number;
+  readonly mixDurationS: number;
   readonly bigFileBytes: number;
   /** Servers on CPU 0, clients on CPU 1. */
   readonly pin: boolean;
@@ -36,7 +39,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
-  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 25)
+  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 15)
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
@@ -96,13 +99,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowHoldS:
       values['slow-hold'] === undefined
         ? quick
-          ? 25
+          ? 15
           : 75
         : positiveNumber(values['slow-hold'], '--slow-hold'),
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
     largeClients: 4,
+    mixRatePerS: 50,
+    mixDurationS: quick ? 8 : 20,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
   };

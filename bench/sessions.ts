@@ -10,6 +10,7 @@ import type { Results } from './results.js';
 import { startServer, type LaunchInput, type RunningServer, type ServerSpec } from './servers.js';
 import { cpuSecondsPerGiB, measureSlowClients, type DeliveryWindow } from './slow-clients.js';
 import { measureStatusMs } from './status-probe.js';
+import { measureMirrorMix } from './mirror-mix.js';
 import { measureWrk, type WrkSettings } from './wrk.js';
 
 /** A wrk sample with more failed requests than this share of the total is not counted. */
@@ -184,6 +185,50 @@ export async function runSlowSession(
           `${server.name} ${count} slow clients: ${errors.map((e) => e.join(' x')).join(', ')}`,
         );
       }
+    });
+  });
+}
+
+/**
+ * The mirror mix: `count` slow downloads held while apt-like small requests come at a steady
+ * rate; their p50 and p99 latency. The slow clients' own figures come from runSlowSession.
+ */
+export async function runMirrorMixSession(
+  spec: ServerSpec,
+  context: SessionContext,
+  count: number,
+): Promise<void> {
+  const { options, results, launch } = context;
+  await withServer(spec, context, 'off', count + 1024, async (server) => {
+    console.log(
+      `bench: ${server.name} (pid ${server.pid}), mirror mix beside ${count} slow clients`,
+    );
+    await attempt(context, `${server.name} mirror mix`, async () => {
+      await measureSlowClients(
+        server.pid,
+        server.port,
+        {
+          count,
+          holdS: options.mixDurationS + 2,
+          rateBytesPerS: options.slowRateBytesPerS,
+          rcvbufBytes: options.slowRcvbufBytes,
+          fdLimit: launch.fdLimit,
+        },
+        async () => {
+          const mix = await measureMirrorMix(server.baseUrl, {
+            ratePerS: options.mixRatePerS,
+            durationS: options.mixDurationS,
+            conditionalShare: 0.8,
+          });
+          console.log(
+            `bench:   ${mix.requests} small requests (${mix.notModified} x 304, ` +
+              `${mix.failures} failed): p50 ${mix.p50Ms.toFixed(2)} ms, p99 ${mix.p99Ms.toFixed(2)} ms`,
+          );
+          if (mix.failures > 0) results.note(`${server.name} mirror mix: ${mix.failures} failed`);
+          results.add(figureIds.mixP50(count), server.name, mix.p50Ms);
+          results.add(figureIds.mixP99(count), server.name, mix.p99Ms);
+        },
+      );
     });
   });
 }
