@@ -39,7 +39,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
-  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 15)
+  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 12)
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
@@ -99,7 +99,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowHoldS:
       values['slow-hold'] === undefined
         ? quick
-          ? 15
+          ? 12
           : 75
         : positiveNumber(values['slow-hold'], '--slow-hold'),
     slowRateBytesPerS: 4096,
@@ -107,7 +107,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowPeers: values['slow-peers'],
     largeClients: 4,
     mixRatePerS: 50,
-    mixDurationS: quick ? 8 : 20,
+    mixDurationS: quick ? 4 : 20,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
   };

@@ -86,7 +86,10 @@ interface DoneLine {
 
 const SCRIPT = fileURLToPath(new URL('../../bench/slow_clients.py', import.meta.url));
 const RSS_SAMPLE_MS = 1000;
-/** The ramp ends this long after the last client connected (its send buffer full by then). */
+/**
+ * The ramp ends this long after the last client connected (its send buffer full by then), or
+ * half-way through a shorter hold (--quick).
+ */
 export const RAMP_AFTER_CONNECT_S = 10;
 
 type ScriptLine = StartLine | TickLine | HeldLine | DoneLine;
@@ -134,12 +137,12 @@ class Timeline {
   }
 
   /** Ramp: start until RAMP_AFTER_CONNECT_S after the last connect; steady: from there to the end. */
-  windows(heldAtS: number): { ramp: DeliveryWindow; steady: DeliveryWindow } {
+  windows(heldAtS: number, holdS: number): { ramp: DeliveryWindow; steady: DeliveryWindow } {
     const first = this.samples[0];
     const last = this.samples.at(-1);
     if (first === undefined || last === undefined) throw new Error('slow_clients.py sent no ticks');
-    const rampEnd =
-      this.samples.find((sample) => sample.atS >= heldAtS + RAMP_AFTER_CONNECT_S) ?? last;
+    const rampS = Math.min(RAMP_AFTER_CONNECT_S, holdS / 2);
+    const rampEnd = this.samples.find((sample) => sample.atS >= heldAtS + rampS) ?? last;
     return { ramp: windowBetween(first, rampEnd), steady: windowBetween(rampEnd, last) };
   }
 }
@@ -190,7 +193,7 @@ export async function measureSlowClients(
       rssBytes: peakRss,
       rssPerConnBytes: (peakRss - idleRss) / settings.count,
       cpuPercent: (100 * cpu) / elapsedS,
-      ...timeline.windows(held.connect_s),
+      ...timeline.windows(held.connect_s, settings.holdS),
       connectS: held.connect_s,
       errors: { ...held.errors, ...done.errors },
     };
