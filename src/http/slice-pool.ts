@@ -7,10 +7,10 @@
  */
 
 export const SLICE_BYTES = 8 * 1024;
-/** Free slices kept for reuse (2 MiB); more are left to the garbage collector. */
-const MAX_FREE_SLICES = 256;
-/** Slices lent to reads and not yet written or given back, beyond one per read (4 MiB). */
-const MAX_LENT_SLICES = 512;
+/** Free slices kept for reuse (1 MiB); more are left to the garbage collector. */
+const MAX_FREE_SLICES = 128;
+/** Slices lent to reads and not yet written or given back, beyond one per read (1 MiB). */
+const MAX_LENT_SLICES = 128;
 
 const free: Buffer[] = [];
 let lent = 0;
