@@ -19,9 +19,11 @@
 import { close, read, readv } from 'node:fs';
 import type { Socket } from 'node:net';
 import {
+  awaitReadTurn,
   borrowSlices,
   bytesOf,
   endLoan,
+  endReadTurn,
   lendableBytes,
   recycleSlice,
   SLICE_BYTES,
@@ -52,8 +54,8 @@ export const UNPACED: BodyPacer = { acquire: (wantBytes, grant) => grant(wantByt
 export const MIN_CHUNK_BYTES = SLICE_BYTES;
 export const PROBE_CHUNK_BYTES = SLICE_BYTES;
 export const MAX_CHUNK_BYTES = 512 * 1024;
-/** The largest read of a burst in slices (32 of them). */
-export const MAX_BURST_BYTES = 256 * 1024;
+/** The largest read of a burst in slices (16 of them). */
+export const MAX_BURST_BYTES = 128 * 1024;
 const SLOW_WAIT_MS = 50;
 const RATE_WINDOW_MS = 2000;
 /** More than Linux's largest autotuned send buffer (4 MiB by default). */
@@ -93,6 +95,8 @@ export class BodySender {
   private burstBytes = SLICE_BYTES;
   private head: string | null;
   private readInFlight = false;
+  /** Cancels the wait for a read turn (slice-pool.ts), while waiting. */
+  private cancelReadTurn: (() => void) | null = null;
   private writesInFlight = 0;
   private lastWriteMs = 0;
   private windowStartMs = Date.now();
@@ -191,10 +195,22 @@ export class BodySender {
   }
 
   private readSlices(fd: number, length: number): void {
-    const slices = borrowSlices(length);
     this.readInFlight = true;
+    let started = false;
+    const cancel = awaitReadTurn(() => {
+      started = true;
+      this.cancelReadTurn = null;
+      this.readSlicesNow(fd, length);
+    });
+    // The turn may come at once, inside awaitReadTurn: then there is nothing to cancel.
+    if (!started) this.cancelReadTurn = cancel;
+  }
+
+  private readSlicesNow(fd: number, length: number): void {
+    const slices = borrowSlices(length);
     readv(fd, slices, this.position, (error, bytesRead) => {
       this.readInFlight = false;
+      endReadTurn();
       if (this.ended !== null || error !== null || bytesRead !== length) {
         giveBack(slices);
         if (this.ended !== null) this.closeFd();
@@ -293,6 +309,12 @@ export class BodySender {
 
   private release(): void {
     this.pacer.cancel();
+    if (this.cancelReadTurn !== null) {
+      // Still waiting for its turn: no read was started, the descriptor is free to close.
+      this.cancelReadTurn();
+      this.cancelReadTurn = null;
+      this.readInFlight = false;
+    }
     this.buffer = null;
     // A pinned slice may still be read by its write: the collector takes it, not the pool.
     this.pinned = null;

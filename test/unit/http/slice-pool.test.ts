@@ -6,6 +6,8 @@ import {
   bytesOf,
   endLoan,
   lendableBytes,
+  awaitReadTurn,
+  endReadTurn,
   lentSlices,
   recycleSlice,
   SLICE_BYTES,
@@ -42,8 +44,29 @@ test('slices hold exactly the bytes asked, the last one cut; loans are counted a
 
 test('many reads at once are held to one slice each once the lent bound is reached', () => {
   assert.equal(lendableBytes(64 * 1024), 64 * 1024);
-  const held = borrowSlices(200 * SLICE_BYTES);
+  const held = borrowSlices(100 * SLICE_BYTES);
   assert.equal(lendableBytes(64 * 1024), SLICE_BYTES);
   endLoan(held.length);
   assert.equal(lendableBytes(64 * 1024), 64 * 1024);
+});
+
+test('slice reads take turns: past four at once the next waits, first come first served', () => {
+  const started: string[] = [];
+  for (let index = 0; index < 4; index++) awaitReadTurn(() => started.push(`r${index}`));
+  assert.equal(started.length, 4);
+  awaitReadTurn(() => started.push('late1'));
+  const cancel = awaitReadTurn(() => started.push('cancelled'));
+  awaitReadTurn(() => started.push('late2'));
+  assert.equal(started.length, 4);
+  cancel();
+  endReadTurn();
+  assert.equal(started.at(-1), 'late1');
+  endReadTurn();
+  assert.equal(started.at(-1), 'late2');
+  for (let index = 0; index < 4; index++) endReadTurn();
+  // All turns are back: a new read starts at once.
+  awaitReadTurn(() => started.push('fresh'));
+  assert.equal(started.at(-1), 'fresh');
+  endReadTurn();
+  assert.ok(!started.includes('cancelled'));
 });
