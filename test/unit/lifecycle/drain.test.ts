@@ -151,7 +151,7 @@ function newDrain(
   drainSettings: DrainSettings,
   say: (line: string) => void,
 ): Drain {
-  const drain = new Drain(registry, drainSettings, say, () => new Map());
+  const drain = new Drain(registry, drainSettings, say, undefined, () => new Map());
   drain.observe((state) => {
     if (state.kind === 'draining' && state.listeners === 'closing') {
       queueMicrotask(() => drain.listenersClosed());
@@ -164,7 +164,7 @@ function newDrain(
 function settings(s: Pick<Scenario, 'policy' | 'delayMs' | 'deadlineMs'>): DrainSettings {
   return {
     drainNew: s.policy,
-    drainDelayMs: s.delayMs,
+    drainDelay: { kind: 'fixed', ms: s.delayMs },
     drainTimeoutMs: s.deadlineMs,
     lastRequestWindowMs: WINDOW_MS,
   };
