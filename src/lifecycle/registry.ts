@@ -17,7 +17,6 @@ import {
   type Reply,
   type WriteOutcome,
 } from '../http/types.js';
-import { acknowledgedBodyBytes, unacknowledgedBytes } from '../progress/progress-sampler.js';
 import { sendQueueNow } from '../progress/send-queue-now.js';
 import { tcpKey } from '../progress/tcp-queue.js';
 import { formatAddress } from './listeners.js';
@@ -131,12 +130,16 @@ export class ConnectionEntry implements ConnectionObserver {
     for (const sink of this.sinks) sink.responseWritten(record);
   }
 
-  /** Called before the cut destroys the socket: its /proc row is still there. */
+  /**
+   * Called before the cut destroys the socket (its /proc row is still there): the body bytes the
+   * kernel certainly took (their writes completed) less what it holds unacknowledged. A write
+   * still in progress may have put more in the kernel: those count as unacknowledged, so this is
+   * never more than the client got.
+   */
   private acknowledgedAtCut(): number | null {
     const txQueue = sendQueueNow(this.tcpKey);
-    if (this.connection === null || txQueue === undefined) return null;
-    const unacked = unacknowledgedBytes(txQueue, false); // cut while writing: no FIN sent
-    return acknowledgedBodyBytes(this.connection, unacked, this.bytesAcked, this.bytesSent);
+    if (txQueue === undefined) return null;
+    return Math.max(0, this.bytesSent - txQueue); // cut while writing: no FIN in tx_queue
   }
 
   onPhase(phase: ConnectionPhase): void {

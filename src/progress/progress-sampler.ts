@@ -129,8 +129,14 @@ function updateEntry(entry: SampledEntry, txQueue: number | undefined, nowMs: nu
   const connection = entry.connection;
   if (connection === null) return;
   const delivering = entry.phase === 'delivering';
-  const unacked = unacknowledgedBytes(txQueue ?? 0, delivering);
-  const acked = acknowledgedBodyBytes(connection, unacked, entry.bytesAcked, entry.bytesSent);
+  // After our FIN, tx_queue counts it as one byte until it is acknowledged.
+  const unacked = txQueue === undefined ? 0 : Math.max(0, txQueue - (delivering ? 1 : 0));
+  const socketAcked = connection.socketBytesInKernel - unacked;
+  const acked = clamp(
+    socketAcked - connection.bodyStartSocketBytes,
+    entry.bytesAcked,
+    entry.bytesSent,
+  );
   const delta = acked - entry.bytesAcked;
   const elapsedMs = nowMs - entry.requestStartMs;
   const dtMs = nowMs - entry.lastSampleMs;
@@ -143,26 +149,6 @@ function updateEntry(entry: SampledEntry, txQueue: number | undefined, nowMs: nu
   if (rate.closed) entry.lastSampleMs = nowMs;
   if (delta > 0) connection.noteDeliveryProgress();
   if (delivering && txQueue !== undefined && unacked === 0) connection.noteAllAcknowledged();
-}
-
-/** Unacknowledged data bytes from tx_queue: after our FIN it counts that as one more byte. */
-export function unacknowledgedBytes(txQueue: number, halfClosed: boolean): number {
-  return Math.max(0, txQueue - (halfClosed ? 1 : 0));
-}
-
-/**
- * Body bytes of the current reply the client has acknowledged: what the kernel took minus what
- * it still holds unacknowledged, less the bytes before the body; never less than already known
- * nor more than was sent.
- */
-export function acknowledgedBodyBytes(
-  connection: Pick<DeliveryTarget, 'socketBytesInKernel' | 'bodyStartSocketBytes'>,
-  unackedBytes: number,
-  knownAckedBytes: number,
-  bytesSent: number,
-): number {
-  const socketAcked = connection.socketBytesInKernel - unackedBytes;
-  return clamp(socketAcked - connection.bodyStartSocketBytes, knownAckedBytes, bytesSent);
 }
 
 function clamp(value: number, min: number, max: number): number {

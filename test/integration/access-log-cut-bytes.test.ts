@@ -24,10 +24,21 @@ after(logs.remove);
 /** Reads a response's body bytes as they come; `pace` decides when to read on. */
 class CountingClient {
   readonly socket: Socket;
+  /** Body bytes handed to the test so far (its pacing reads this). */
   bodyBytes = 0;
+  /** Bytes of the response head, once seen. */
+  private headBytes: number | null = null;
   private headSeen = false;
   private head = Buffer.alloc(0);
   readonly ended: Promise<void>;
+
+  /**
+   * Body bytes the client's TCP took, read from the kernel: a reset makes Node 22+ drop what it
+   * had read but not yet emitted (a paced reader has some), so 'data' alone undercounts.
+   */
+  get receivedBytes(): number {
+    return this.socket.bytesRead - (this.headBytes ?? this.socket.bytesRead);
+  }
 
   constructor(port: number, onBody: (client: CountingClient) => void) {
     this.socket = connect({ port, host: '127.0.0.1' });
@@ -44,6 +55,7 @@ class CountingClient {
         const end = this.head.indexOf('\r\n\r\n');
         if (end === -1) return;
         this.headSeen = true;
+        this.headBytes = end + 4;
         this.bodyBytes += this.head.length - end - 4;
       }
       onBody(this);
@@ -90,10 +102,10 @@ test('a download cut by the write-idle timeout logs the bytes the client receive
   const line = parseAccessLine(await waitForLogLine(log, /" 200 \d+ .* timeout$/, 10_000));
   client.socket.resume();
   await client.ended;
-  assertLoggedReceived(Number(line.bytes), client.bodyBytes);
+  assertLoggedReceived(Number(line.bytes), client.receivedBytes);
   server.child.kill('SIGINT');
   assert.equal((await server.exited).code, 0);
-  console.log(`# timeout cut: logged ${line.bytes}, client received ${client.bodyBytes}`);
+  console.log(`# timeout cut: logged ${line.bytes}, client received ${client.receivedBytes}`);
 });
 
 test('a download cut by the drain deadline logs the bytes the client received', async () => {
@@ -123,7 +135,7 @@ test('a download cut by the drain deadline logs the bytes the client received', 
   await client.ended;
   assert.equal((await server.exited).code, 3);
   const line = parseAccessLine(await waitForLogLine(log, /" 200 \d+ .* deadline$/));
-  assert.ok(client.bodyBytes < big.data.length, 'the download was cut');
-  assertLoggedReceived(Number(line.bytes), client.bodyBytes);
-  console.log(`# deadline cut: logged ${line.bytes}, client received ${client.bodyBytes}`);
+  assert.ok(client.receivedBytes < big.data.length, 'the download was cut');
+  assertLoggedReceived(Number(line.bytes), client.receivedBytes);
+  console.log(`# deadline cut: logged ${line.bytes}, client received ${client.receivedBytes}`);
 });
