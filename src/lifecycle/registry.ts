@@ -16,7 +16,7 @@ import {
   type Reply,
   type WriteOutcome,
 } from '../http/types.js';
-import { tcpKey } from '../progress/tcp-queue.js';
+import { tcpKey } from '../progress/tcp-key.js';
 import { formatAddress } from './listeners.js';
 import type { ResponseRecord, ResponseSink } from './response-record.js';
 

@@ -1,20 +1,20 @@
 /**
- * How much of what a socket wrote its peer has acknowledged, read from the kernel: each row of
- * /proc/net/tcp{,6} carries `tx_queue`, the bytes written but not yet acknowledged (the FIN
- * counts as one). Linux only; elsewhere every socket reads as unknown.
+ * The key of a TCP socket in the kernel's tables: `local remote`, each `ADDRESS:PORT` in hex
+ * as /proc/net/tcp{,6} prints them. The registry keys each connection once at accept; the
+ * readers of the kernel's queues (ss-tcp.ts, proc-net-tcp.ts) key their rows the same way.
  */
-import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import type { Socket } from 'node:net';
 
 /** The `local_address rem_address` pair of a socket as its /proc row spells it, or ''. */
 export function tcpKey(socket: Socket): string {
-  const local = procAddress(socket.localAddress, socket.localPort);
-  const remote = procAddress(socket.remoteAddress, socket.remotePort);
+  const local = procEndpoint(socket.localAddress, socket.localPort);
+  const remote = procEndpoint(socket.remoteAddress, socket.remotePort);
   return local === '' || remote === '' ? '' : `${local} ${remote}`;
 }
 
-function procAddress(address: string | undefined, port: number | undefined): string {
+/** One end, `ADDRESS:PORT` in /proc's hex, from Node's or ss's spelling; '' when unreadable. */
+export function procEndpoint(address: string | undefined, port: number | undefined): string {
   if (address === undefined || port === undefined) return '';
   const portHex = port.toString(16).toUpperCase().padStart(4, '0');
   if (isIPv4(address)) return `${wordHex(ipv4Bytes(address))}:${portHex}`;
@@ -62,37 +62,11 @@ function ipv6Bytes(address: string): number[] | null {
   return bytes;
 }
 
-/** Reads tx_queue for every TCP socket of this network namespace, keyed like tcpKey. */
-export async function readSendQueues(): Promise<Map<string, number>> {
-  const queues = new Map<string, number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = await readFile(file, 'latin1');
-    } catch {
-      continue;
-    }
-    parseProcNetTcp(text, queues);
-  }
-  return queues;
-}
-
-/** Adds each row of a /proc/net/tcp{,6} text to `into`. */
-export function parseProcNetTcp(text: string, into: Map<string, number>): void {
-  let lineStart = text.indexOf('\n') + 1; // skip the header row
-  // "   1: 0100007F:1F90 0100007F:D3C2 01 0003F000:00000000 ..." — read with indexOf, not
-  // split: with 10,000 sockets this runs over a megabyte a second and should leave no garbage.
-  while (lineStart > 0 && lineStart < text.length) {
-    let lineEnd = text.indexOf('\n', lineStart);
-    if (lineEnd === -1) lineEnd = text.length;
-    const localStart = text.indexOf(': ', lineStart) + 2;
-    const localEnd = text.indexOf(' ', localStart);
-    const remoteEnd = text.indexOf(' ', localEnd + 1);
-    const stateEnd = text.indexOf(' ', remoteEnd + 1);
-    const txEnd = text.indexOf(':', stateEnd + 1);
-    if (localStart > 1 && txEnd > stateEnd && txEnd < lineEnd) {
-      into.set(text.slice(localStart, remoteEnd), parseInt(text.slice(stateEnd + 1, txEnd), 16));
-    }
-    lineStart = lineEnd + 1;
-  }
+/** The local port of a tcpKey, or null for '' or a key it cannot read. */
+export function localPortOfKey(key: string): number | null {
+  const end = key.indexOf(' ');
+  const colon = key.lastIndexOf(':', end);
+  if (end === -1 || colon === -1) return null;
+  const port = parseInt(key.slice(colon + 1, end), 16);
+  return Number.isInteger(port) ? port : null;
 }

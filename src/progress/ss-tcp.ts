@@ -1,0 +1,151 @@
+/**
+ * The kernel's per-socket queues through `ss` (iproute2), which asks over netlink sock_diag
+ * with a filter the kernel runs: only the sockets on ebb's own ports come back, not every
+ * socket of the machine (on loopback, both ends of each connection) as /proc/net/tcp gives.
+ * Measured at 9,900 held downloads: about 5 ms of ebb's own CPU and 30 ms in `ss` per read,
+ * against 100 ms of ebb's for /proc/net/tcp. `ss` runs as a child: nothing blocks the event
+ * loop but the spawn, and its output is parsed as it streams, a line at a time.
+ */
+import { spawn } from 'node:child_process';
+import { procEndpoint } from './tcp-key.js';
+import type { TcpQueueSink } from './tcp-queue-sink.js';
+
+/** `ss` stopped before it finished: why, for the reader that falls back to /proc. */
+export interface SsFailure {
+  readonly code: 'ENOENT' | 'EXIT' | 'TIMEOUT' | 'OUTPUT' | 'SPAWN';
+  readonly message: string;
+}
+
+/** A line of ss's output is ~100 bytes; a longer one means the format is not the one parsed. */
+const MAX_LINE_BYTES = 1024;
+const MAX_STDERR_BYTES = 1024;
+/** Far above a read of 100,000 sockets; past it the child is killed and /proc read instead. */
+export const SS_TIMEOUT_MS = 10_000;
+
+/**
+ * `ss` arguments for the connected TCP sockets (not listening, not closed) whose local port is
+ * one of `localPorts`: established, and after our FIN (FIN-WAIT-1 holds the unacknowledged
+ * tail and the FIN itself), numeric, without the header.
+ */
+export function ssArguments(localPorts: ReadonlySet<number>): string[] {
+  const ports = [...localPorts].map((port) => `sport = :${port}`).join(' or ');
+  return ['-tnH', 'state', 'connected', `( ${ports} )`];
+}
+
+/** Runs `ss` for `localPorts` and hands each socket to `sink`; resolves with null or a failure. */
+export function readSsTcp(
+  localPorts: ReadonlySet<number>,
+  sink: TcpQueueSink,
+  command = 'ss',
+): Promise<SsFailure | null> {
+  if (localPorts.size === 0) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (failure: SsFailure | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (failure !== null) child.kill('SIGKILL');
+      resolve(failure);
+    };
+    const child = spawn(command, ssArguments(localPorts), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    const timer = setTimeout(
+      () => finish({ code: 'TIMEOUT', message: `ss ran longer than ${SS_TIMEOUT_MS} ms` }),
+      SS_TIMEOUT_MS,
+    );
+    const lines = new SsLineSplitter(sink);
+    let stderr = '';
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (chunk: string) => {
+      if (!lines.push(chunk)) finish({ code: 'OUTPUT', message: 'ss printed a line too long' });
+    });
+    child.stderr.setEncoding('latin1');
+    child.stderr.on('data', (chunk: string) => {
+      if (stderr.length < MAX_STDERR_BYTES) stderr += chunk.slice(0, MAX_STDERR_BYTES);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ code: error.code === 'ENOENT' ? 'ENOENT' : 'SPAWN', message: error.message }),
+    );
+    child.on('close', (code, signal) => {
+      lines.end();
+      if (code === 0) finish(null);
+      else finish({ code: 'EXIT', message: `ss exited ${code ?? signal}: ${stderr.trim()}` });
+    });
+  });
+}
+
+/** Cuts streamed output into lines, keeping at most one partial line between chunks. */
+class SsLineSplitter {
+  private partial = '';
+  constructor(private readonly sink: TcpQueueSink) {}
+
+  /** False when a line grew past MAX_LINE_BYTES. */
+  push(chunk: string): boolean {
+    const text = this.partial + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      parseSsLine(text.slice(start, end), this.sink);
+      start = end + 1;
+    }
+    this.partial = text.slice(start);
+    return this.partial.length <= MAX_LINE_BYTES;
+  }
+
+  end(): void {
+    if (this.partial !== '') parseSsLine(this.partial, this.sink);
+    this.partial = '';
+  }
+}
+
+/**
+ * One row of `ss -tnH state connected`: `STATE RECV-Q SEND-Q LOCAL PEER`, e.g.
+ * `FIN-WAIT-1 0      836161  [::1]:45391  [::1]:54496`. Hands it to `sink` keyed like tcpKey;
+ * returns false (and hands nothing) for a row it cannot read.
+ */
+export function parseSsLine(line: string, sink: TcpQueueSink): boolean {
+  const fields = splitFields(line, 5);
+  if (fields === null) return false;
+  const [, recvText, sendText, localText, peerText] = fields;
+  const receiveQueueBytes = Number(recvText);
+  const sendQueueBytes = Number(sendText);
+  if (!Number.isSafeInteger(receiveQueueBytes) || !Number.isSafeInteger(sendQueueBytes)) {
+    return false;
+  }
+  const local = endpointKey(localText);
+  const peer = endpointKey(peerText);
+  if (local === '' || peer === '') return false;
+  sink(`${local} ${peer}`, sendQueueBytes, receiveQueueBytes);
+  return true;
+}
+
+/** The first `count` whitespace-separated fields of `line`, or null when it has fewer. */
+function splitFields(line: string, count: number): string[] | null {
+  const fields: string[] = [];
+  let at = 0;
+  while (fields.length < count) {
+    while (at < line.length && line.charCodeAt(at) <= 32) at++;
+    if (at >= line.length) return null;
+    let end = at;
+    while (end < line.length && line.charCodeAt(end) > 32) end++;
+    fields.push(line.slice(at, end));
+    at = end;
+  }
+  return fields;
+}
+
+/** `127.0.0.1:80`, `[::1]:80`, `[::ffff:10.0.0.1]:80`, `[fe80::1]%eth0:80` in /proc's hex. */
+function endpointKey(text: string | undefined): string {
+  if (text === undefined) return '';
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return '';
+  const port = Number(text.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return '';
+  let address = text.slice(0, colon);
+  const percent = address.indexOf('%');
+  if (percent !== -1) address = address.slice(0, percent);
+  if (address.startsWith('[')) address = address.slice(1, address.endsWith(']') ? -1 : undefined);
+  return procEndpoint(address, port);
+}
