@@ -6,15 +6,19 @@
  * (ss-tcp.ts); this stays for a system without iproute2.
  */
 import { readFile } from 'node:fs/promises';
-import type { TcpQueueSink } from './tcp-queue-sink.js';
+import type { SocketSelection, TcpQueueSink } from './tcp-table.js';
 
 const FILES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 
-/** Hands each socket of this network namespace on a wanted local port to `sink`. */
+/**
+ * Hands each selected socket of this network namespace to `sink`. False when neither file
+ * could be read (not Linux): the kernel cannot be asked.
+ */
 export async function readProcNetTcp(
-  localPorts: ReadonlySet<number> | null,
+  selection: SocketSelection | null,
   sink: TcpQueueSink,
-): Promise<void> {
+): Promise<boolean> {
+  let read = false;
   for (const file of FILES) {
     let text: string;
     try {
@@ -22,17 +26,19 @@ export async function readProcNetTcp(
     } catch {
       continue; // no IPv6, or not Linux
     }
-    parseProcNetTcp(text, localPorts, sink);
+    read = true;
+    parseProcNetTcp(text, selection, sink);
   }
+  return read;
 }
 
 /**
- * Hands each row of a /proc/net/tcp{,6} text whose local port is wanted (all when `localPorts`
- * is null) to `sink`, keyed like tcpKey: `local_address rem_address` as the kernel spells them.
+ * Hands each row of a /proc/net/tcp{,6} text in `selection` (every row when null) to `sink`,
+ * keyed like tcpKey: `local_address rem_address` as the kernel spells them.
  */
 export function parseProcNetTcp(
   text: string,
-  localPorts: ReadonlySet<number> | null,
+  selection: SocketSelection | null,
   sink: TcpQueueSink,
 ): void {
   let lineStart = text.indexOf('\n') + 1; // skip the header row
@@ -55,8 +61,7 @@ export function parseProcNetTcp(
       txEnd > stateEnd &&
       rxEnd > txEnd &&
       rxEnd < lineEnd;
-    const port = inOrder ? parseInt(text.slice(localEnd - 4, localEnd), 16) : NaN;
-    if (inOrder && (localPorts === null || localPorts.has(port))) {
+    if (inOrder && isSelected(text, localEnd, remoteEnd, selection)) {
       const sendQueueBytes = parseInt(text.slice(stateEnd + 1, txEnd), 16);
       const receiveQueueBytes = parseInt(text.slice(txEnd + 1, rxEnd), 16);
       if (Number.isFinite(sendQueueBytes) && Number.isFinite(receiveQueueBytes)) {
@@ -65,4 +70,16 @@ export function parseProcNetTcp(
     }
     lineStart = lineEnd + 1;
   }
+}
+
+function isSelected(
+  text: string,
+  localEnd: number,
+  remoteEnd: number,
+  selection: SocketSelection | null,
+): boolean {
+  if (selection === null) return true;
+  if (!selection.localPorts.has(parseInt(text.slice(localEnd - 4, localEnd), 16))) return false;
+  const peers = selection.peerPorts;
+  return peers === null || peers.has(parseInt(text.slice(remoteEnd - 4, remoteEnd), 16));
 }

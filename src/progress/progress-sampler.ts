@@ -9,8 +9,9 @@
  */
 import type { ConnectionPhase } from '../http/types.js';
 import { CONNECTION_RATE, smoothRate } from './smooth-rate.js';
-import { localPortOfKey } from './tcp-key.js';
+import { localPortOfKey, peerPortOfKey } from './tcp-key.js';
 import { TcpQueueReader } from './tcp-queue.js';
+import type { SocketSelection } from './tcp-table.js';
 
 /** What the sampler asks of a connection whose delivery it watches. */
 export interface DeliveryTarget {
@@ -39,11 +40,16 @@ export interface SampledConnections extends Iterable<SampledEntry> {
   readonly phaseCounts: Readonly<Record<ConnectionPhase, number>>;
 }
 
-/** Unacknowledged bytes per tcpKey of the sockets on `localPorts` (tcp-queue.ts). */
-export type ReadSendQueues = (localPorts: ReadonlySet<number>) => Promise<Map<string, number>>;
+/**
+ * Unacknowledged bytes per tcpKey of the selected sockets (tcp-queue.ts); null when the kernel
+ * cannot be asked (not Linux), where written bytes count as delivered.
+ */
+export type ReadSendQueues = (selection: SocketSelection) => Promise<Map<string, number> | null>;
 
 export const SAMPLE_INTERVAL_MS = 1000;
 const MAX_CPU_SHARE = 0.05;
+/** Up to this many last replies are asked about by their peer ports; beyond, by ours alone. */
+export const MAX_PEER_PORTS = 64;
 
 /** How long a look at the status (a /status request, an events viewer) keeps sampling on. */
 export const DEMAND_HOLD_MS = 10_000;
@@ -115,28 +121,32 @@ export class ProgressSampler {
     if (this.sampling !== null) return this.sampling;
     const counts = this.registry.phaseCounts;
     if (counts.responding + counts.delivering === 0) return Promise.resolve();
-    const wanted = this.always || counts.delivering > 0 || Date.now() < this.demandUntilMs;
-    if (!wanted) return Promise.resolve();
-    this.sampling = this.sampleNow().finally(() => {
+    const looked = this.always || Date.now() < this.demandUntilMs;
+    if (!looked && counts.delivering === 0) return Promise.resolve();
+    // Nobody looking: only the last replies need the kernel's word (to close once delivered).
+    const scope: SampleScope = looked ? 'in-flight' : 'delivering';
+    this.sampling = this.sampleNow(scope).finally(() => {
       this.sampling = null;
     });
     return this.sampling;
   }
 
-  private async sampleNow(): Promise<void> {
+  private async sampleNow(scope: SampleScope): Promise<void> {
     const startedMs = Date.now();
     try {
-      const queues = await this.readQueues(localPortsInFlight(this.registry));
+      const { selection, asked } = selectSockets(this.registry, scope);
+      const queues = await this.readQueues(selection);
       const nowMs = Date.now();
-      for (const entry of this.registry) {
-        if (entry.phase !== 'responding' && entry.phase !== 'delivering') continue;
-        const txQueue = queues.get(entry.tcpKey);
+      for (const { entry, socketBytesInKernel, bodyStartSocketBytes } of asked) {
+        // Closed, or on to another reply, while the kernel was asked: its figures are stale.
+        if (!isInScope(entry.phase, scope)) continue;
+        if (entry.connection?.bodyStartSocketBytes !== bodyStartSocketBytes) continue;
+        const txQueue = queues?.get(entry.tcpKey);
         // A dump of the kernel's table is not atomic: a socket can be skipped while others
         // come and go. Taken as "nothing unacknowledged", one skip would show the send buffer
         // as delivered, and acknowledged bytes never go back: so it waits for the next sample.
-        // (An empty read means the kernel cannot be asked: written counts as delivered.)
-        if (txQueue === undefined && queues.size > 0 && entry.tcpKey !== '') continue;
-        updateEntry(entry, txQueue, nowMs);
+        if (txQueue === undefined && queues !== null && entry.tcpKey !== '') continue;
+        updateEntry(entry, socketBytesInKernel, txQueue, nowMs);
       }
     } finally {
       this.lastSampledMs = Date.now();
@@ -146,29 +156,66 @@ export class ProgressSampler {
   }
 }
 
+/** Which entries a sample updates: every response in flight, or the last replies only. */
+type SampleScope = 'in-flight' | 'delivering';
+
+function isInScope(phase: ConnectionPhase, scope: SampleScope): boolean {
+  return phase === 'delivering' || (scope === 'in-flight' && phase === 'responding');
+}
+
 function defaultReadQueues(): ReadSendQueues {
   const reader = new TcpQueueReader();
-  return (localPorts) => reader.readSendQueues(localPorts);
+  return (selection) => reader.readSendQueues(selection);
 }
 
-/** The listening ports that responses in flight were accepted on: a handful, whatever the load. */
-function localPortsInFlight(registry: SampledConnections): Set<number> {
-  const ports = new Set<number>();
+/**
+ * An entry asked about, with what its socket had handed the kernel just before the kernel was
+ * asked. Read after the answer instead, bytes written while `ss` ran (megabytes, while a fast
+ * download fills its buffers) would count as acknowledged, and acknowledged bytes never go
+ * back: taken before, the figure can only fall short of the kernel's, never run ahead of it.
+ */
+interface AskedEntry {
+  readonly entry: SampledEntry;
+  readonly socketBytesInKernel: number;
+  readonly bodyStartSocketBytes: number;
+}
+
+/**
+ * The sockets to ask the kernel about: by the local ports of the entries in scope (a handful,
+ * whatever the load) and, for a few last replies, by their peer ports too.
+ */
+function selectSockets(
+  registry: SampledConnections,
+  scope: SampleScope,
+): { selection: SocketSelection; asked: AskedEntry[] } {
+  const localPorts = new Set<number>();
+  let peerPorts: Set<number> | null = scope === 'delivering' ? new Set() : null;
+  const asked: AskedEntry[] = [];
   for (const entry of registry) {
-    if (entry.phase !== 'responding' && entry.phase !== 'delivering') continue;
+    if (!isInScope(entry.phase, scope) || entry.connection === null) continue;
+    const { socketBytesInKernel, bodyStartSocketBytes } = entry.connection;
+    asked.push({ entry, socketBytesInKernel, bodyStartSocketBytes });
     const port = localPortOfKey(entry.tcpKey);
-    if (port !== null) ports.add(port);
+    if (port !== null) localPorts.add(port);
+    const peer = peerPorts === null ? null : peerPortOfKey(entry.tcpKey);
+    if (peer !== null) peerPorts?.add(peer);
+    if (peerPorts !== null && peerPorts.size > MAX_PEER_PORTS) peerPorts = null;
   }
-  return ports;
+  return { selection: { localPorts, peerPorts }, asked };
 }
 
-function updateEntry(entry: SampledEntry, txQueue: number | undefined, nowMs: number): void {
+function updateEntry(
+  entry: SampledEntry,
+  socketBytesInKernel: number,
+  txQueue: number | undefined,
+  nowMs: number,
+): void {
   const connection = entry.connection;
   if (connection === null) return;
   const delivering = entry.phase === 'delivering';
   // After our FIN, tx_queue counts it as one byte until it is acknowledged.
   const unacked = txQueue === undefined ? 0 : Math.max(0, txQueue - (delivering ? 1 : 0));
-  const socketAcked = connection.socketBytesInKernel - unacked;
+  const socketAcked = socketBytesInKernel - unacked;
   const acked = clamp(
     socketAcked - connection.bodyStartSocketBytes,
     entry.bytesAcked,

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { procEndpoint } from './tcp-key.js';
-import type { TcpQueueSink } from './tcp-queue-sink.js';
+import type { SocketSelection, TcpQueueSink } from './tcp-table.js';
 
 /** `ss` stopped before it finished: why, for the reader that falls back to /proc. */
 export interface SsFailure {
@@ -23,22 +23,27 @@ const MAX_STDERR_BYTES = 1024;
 export const SS_TIMEOUT_MS = 10_000;
 
 /**
- * `ss` arguments for the connected TCP sockets (not listening, not closed) whose local port is
- * one of `localPorts`: established, and after our FIN (FIN-WAIT-1 holds the unacknowledged
- * tail and the FIN itself), numeric, without the header.
+ * `ss` arguments for the selected connected TCP sockets (not listening, not closed):
+ * established, and after our FIN (FIN-WAIT-1 holds the unacknowledged tail and the FIN
+ * itself), numeric, without the header. The kernel runs the filter.
  */
-export function ssArguments(localPorts: ReadonlySet<number>): string[] {
-  const ports = [...localPorts].map((port) => `sport = :${port}`).join(' or ');
-  return ['-tnH', 'state', 'connected', `( ${ports} )`];
+export function ssArguments(selection: SocketSelection): string[] {
+  const local = [...selection.localPorts].map((port) => `sport = :${port}`).join(' or ');
+  const peers = selection.peerPorts;
+  const peer = peers === null ? '' : [...peers].map((port) => `dport = :${port}`).join(' or ');
+  const filter = peer === '' ? `( ${local} )` : `( ${local} ) and ( ${peer} )`;
+  return ['-tnH', 'state', 'connected', filter];
 }
 
-/** Runs `ss` for `localPorts` and hands each socket to `sink`; resolves with null or a failure. */
+/** Runs `ss` for `selection` and hands each socket to `sink`; resolves with null or a failure. */
 export function readSsTcp(
-  localPorts: ReadonlySet<number>,
+  selection: SocketSelection,
   sink: TcpQueueSink,
   command = 'ss',
 ): Promise<SsFailure | null> {
-  if (localPorts.size === 0) return Promise.resolve(null);
+  if (selection.localPorts.size === 0 || selection.peerPorts?.size === 0) {
+    return Promise.resolve(null);
+  }
   return new Promise((resolve) => {
     let settled = false;
     const finish = (failure: SsFailure | null) => {
@@ -48,7 +53,7 @@ export function readSsTcp(
       if (failure !== null) child.kill('SIGKILL');
       resolve(failure);
     };
-    const child = spawn(command, ssArguments(localPorts), {
+    const child = spawn(command, ssArguments(selection), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -78,8 +83,10 @@ export function readSsTcp(
 }
 
 /** Cuts streamed output into lines, keeping at most one partial line between chunks. */
-class SsLineSplitter {
+export class SsLineSplitter {
   private partial = '';
+  /** ebb's own ends: the same few `ADDRESS:PORT` on every row, converted once per read. */
+  private readonly localKeys = new EndpointKeys();
   constructor(private readonly sink: TcpQueueSink) {}
 
   /** False when a line grew past MAX_LINE_BYTES. */
@@ -87,7 +94,7 @@ class SsLineSplitter {
     const text = this.partial + chunk;
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      parseSsLine(text.slice(start, end), this.sink);
+      parseSsLine(text.slice(start, end), this.sink, this.localKeys);
       start = end + 1;
     }
     this.partial = text.slice(start);
@@ -95,7 +102,7 @@ class SsLineSplitter {
   }
 
   end(): void {
-    if (this.partial !== '') parseSsLine(this.partial, this.sink);
+    if (this.partial !== '') parseSsLine(this.partial, this.sink, this.localKeys);
     this.partial = '';
   }
 }
@@ -105,7 +112,11 @@ class SsLineSplitter {
  * `FIN-WAIT-1 0      836161  [::1]:45391  [::1]:54496`. Hands it to `sink` keyed like tcpKey;
  * returns false (and hands nothing) for a row it cannot read.
  */
-export function parseSsLine(line: string, sink: TcpQueueSink): boolean {
+export function parseSsLine(
+  line: string,
+  sink: TcpQueueSink,
+  localKeys: EndpointKeys = new EndpointKeys(),
+): boolean {
   const fields = splitFields(line, 5);
   if (fields === null) return false;
   const [, recvText, sendText, localText, peerText] = fields;
@@ -114,11 +125,26 @@ export function parseSsLine(line: string, sink: TcpQueueSink): boolean {
   if (!Number.isSafeInteger(receiveQueueBytes) || !Number.isSafeInteger(sendQueueBytes)) {
     return false;
   }
-  const local = endpointKey(localText);
+  const local = localKeys.keyOf(localText);
   const peer = endpointKey(peerText);
   if (local === '' || peer === '') return false;
   sink(`${local} ${peer}`, sendQueueBytes, receiveQueueBytes);
   return true;
+}
+
+/** Endpoint keys remembered, up to a bound (a server on many addresses just converts more). */
+export class EndpointKeys {
+  private static readonly MAX_KEPT = 64;
+  private readonly keys = new Map<string, string>();
+
+  keyOf(text: string | undefined): string {
+    if (text === undefined) return '';
+    const kept = this.keys.get(text);
+    if (kept !== undefined) return kept;
+    const key = endpointKey(text);
+    if (this.keys.size < EndpointKeys.MAX_KEPT) this.keys.set(text, key);
+    return key;
+  }
 }
 
 /** The first `count` whitespace-separated fields of `line`, or null when it has fewer. */

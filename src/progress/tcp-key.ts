@@ -3,7 +3,6 @@
  * as /proc/net/tcp{,6} prints them. The registry keys each connection once at accept; the
  * readers of the kernel's queues (ss-tcp.ts, proc-net-tcp.ts) key their rows the same way.
  */
-import { isIPv4 } from 'node:net';
 import type { Socket } from 'node:net';
 
 /** The `local_address rem_address` pair of a socket as its /proc row spells it, or ''. */
@@ -15,9 +14,11 @@ export function tcpKey(socket: Socket): string {
 
 /** One end, `ADDRESS:PORT` in /proc's hex, from Node's or ss's spelling; '' when unreadable. */
 export function procEndpoint(address: string | undefined, port: number | undefined): string {
-  if (address === undefined || port === undefined) return '';
-  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
-  if (isIPv4(address)) return `${wordHex(ipv4Bytes(address))}:${portHex}`;
+  if (address === undefined || port === undefined || !(port >= 0 && port <= 0xffff)) return '';
+  const portHex = (HEX_BYTES[port >> 8] ?? '') + (HEX_BYTES[port & 0xff] ?? '');
+  // IPv4 first and by hand: ss prints one per socket of every sample, ten thousand a second.
+  const v4 = ipv4Hex(address);
+  if (v4 !== null) return `${v4}:${portHex}`;
   const bytes = ipv6Bytes(address);
   if (bytes === null) return '';
   let hex = '';
@@ -25,12 +26,41 @@ export function procEndpoint(address: string | undefined, port: number | undefin
   return `${hex}:${portHex}`;
 }
 
+/** `00` … `FF`. */
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, byte) =>
+  byte.toString(16).toUpperCase().padStart(2, '0'),
+);
+
+/**
+ * A dotted quad as the kernel prints it (the 32-bit word in host order: little-endian here),
+ * or null if `address` is not one.
+ */
+function ipv4Hex(address: string): string | null {
+  let hex = '';
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= address.length; i++) {
+    const code = i < address.length ? address.charCodeAt(i) : 46; // a '.' after the last
+    if (code >= 48 && code <= 57 && digits < 3) {
+      octet = octet * 10 + code - 48;
+      digits++;
+    } else if (code === 46 && digits > 0 && octet <= 255 && dots < 4) {
+      hex = (HEX_BYTES[octet] ?? '') + hex;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return null;
+    }
+  }
+  return dots === 4 ? hex : null;
+}
+
 /** The kernel prints each 32-bit word in host order (little-endian here). */
 function wordHex(bytes: number[]): string {
   let hex = '';
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    hex += (bytes[i] ?? 0).toString(16).toUpperCase().padStart(2, '0');
-  }
+  for (let i = bytes.length - 1; i >= 0; i--) hex += HEX_BYTES[bytes[i] ?? 0] ?? '00';
   return hex;
 }
 
@@ -68,5 +98,13 @@ export function localPortOfKey(key: string): number | null {
   const colon = key.lastIndexOf(':', end);
   if (end === -1 || colon === -1) return null;
   const port = parseInt(key.slice(colon + 1, end), 16);
+  return Number.isInteger(port) ? port : null;
+}
+
+/** The peer's port of a tcpKey, or null for '' or a key it cannot read. */
+export function peerPortOfKey(key: string): number | null {
+  const colon = key.lastIndexOf(':');
+  if (key.indexOf(' ') === -1 || colon < key.indexOf(' ')) return null;
+  const port = parseInt(key.slice(colon + 1), 16);
   return Number.isInteger(port) ? port : null;
 }

@@ -1,13 +1,13 @@
 /**
  * How much of what each socket wrote its peer is still unacknowledged, from the kernel: through
- * `ss` filtered by ebb's local ports (ss-tcp.ts) and, where `ss` is missing or fails, from
- * /proc/net/tcp{,6} (proc-net-tcp.ts). Both give the same figure (the kernel's
- * write_seq - snd_una; a sent FIN counts as one byte). Linux only; elsewhere every socket
- * reads as unknown (absent from the map).
+ * `ss` filtered in the kernel by ebb's ports (ss-tcp.ts) and, where `ss` is missing or fails,
+ * from /proc/net/tcp{,6} (proc-net-tcp.ts). Both give the same figure (the kernel's
+ * write_seq - snd_una; a sent FIN counts as one byte). Linux only; elsewhere the kernel
+ * cannot be asked (null).
  */
 import { readProcNetTcp } from './proc-net-tcp.js';
 import { readSsTcp, type SsFailure } from './ss-tcp.js';
-import type { TcpQueueSink } from './tcp-queue-sink.js';
+import type { SocketSelection, TcpQueueSink } from './tcp-table.js';
 
 /** Which source a reader uses: `ss` until it fails once, then /proc for good. */
 export type QueueSource =
@@ -29,27 +29,26 @@ export class TcpQueueReader {
   }
 
   /**
-   * Hands every socket on one of `localPorts` to `rows.sink`. If `ss` fails part-way, `rows`
-   * is reset and filled again from /proc, so it never holds half of one sample.
+   * Hands every selected socket to `rows.sink`; false when the kernel cannot be asked. If `ss`
+   * fails part-way, `rows` is reset and filled again from /proc: never half of one sample.
    */
-  async read(localPorts: ReadonlySet<number>, rows: TcpQueueRows): Promise<void> {
-    if (localPorts.size === 0) return;
+  async read(selection: SocketSelection, rows: TcpQueueRows): Promise<boolean> {
     if (this.current.kind === 'ss') {
-      const failure = await readSsTcp(localPorts, rows.sink, this.ssCommand);
-      if (failure === null) return;
+      const failure = await readSsTcp(selection, rows.sink, this.ssCommand);
+      if (failure === null) return true;
       this.current = { kind: 'proc', why: failure };
       rows.reset();
     }
-    await readProcNetTcp(localPorts, rows.sink);
+    return readProcNetTcp(selection, rows.sink);
   }
 
-  /** Unacknowledged bytes per tcpKey of the sockets on `localPorts`. */
-  async readSendQueues(localPorts: ReadonlySet<number>): Promise<Map<string, number>> {
+  /** Unacknowledged bytes per tcpKey of the selected sockets; null if the kernel cannot say. */
+  async readSendQueues(selection: SocketSelection): Promise<Map<string, number> | null> {
     const queues = new Map<string, number>();
-    await this.read(localPorts, {
+    const known = await this.read(selection, {
       sink: (key, sendQueueBytes) => queues.set(key, sendQueueBytes),
       reset: () => queues.clear(),
     });
-    return queues;
+    return known ? queues : null;
   }
 }

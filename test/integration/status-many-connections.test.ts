@@ -1,8 +1,11 @@
 /**
  * `/status` with many connections open, against a real server: every connection is listed and
- * counted, and each stalled download's acknowledged bytes are exactly what its client's kernel
- * received (read by the client plus still queued for it, less the head), whether ebb reads the
- * kernel's queues through `ss` or, where `ss` is missing, /proc/net/tcp.
+ * counted, and each stalled download's acknowledged bytes are what its client's kernel received
+ * (read by the client plus still queued for it, less the head), whether ebb reads the kernel's
+ * queues through `ss` or, where `ss` is missing, /proc/net/tcp. Not to the byte: ebb counts
+ * what the kernel took from Node's socket figures (bytesWritten - writableLength), which are
+ * off by the part of a write still in flight; the kernel's own figures agree to the byte
+ * (test/unit/progress/tcp-queue.test.ts). A send buffer shown as delivered is megabytes off.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +29,8 @@ const SILENT = 400;
 const STALLED = 40;
 /** A stalled window has no event; the figures are compared after each sample, this often. */
 const SAMPLE_TRIES = 30;
+/** How far ebb's figure may be from the client's: a write or two in flight. */
+const TOLERANCE_BYTES = 256 * 1024;
 
 const root = await makeTempDir();
 after(root.remove);
@@ -77,7 +82,9 @@ async function stalledDownload(port: number): Promise<StalledClient> {
 async function receivedBodyBytes(clients: readonly StalledClient[]): Promise<Map<string, number>> {
   const queued = new Map<string, number>();
   const ports = new Set(clients.map((c) => c.socket.localPort ?? 0));
-  await readProcNetTcp(ports, (key, _send, receive) => queued.set(key, receive));
+  await readProcNetTcp({ localPorts: ports, peerPorts: null }, (key, _send, receive) =>
+    queued.set(key, receive),
+  );
   const received = new Map<string, number>();
   for (const { socket, headBytes } of clients) {
     const inKernel = queued.get(tcpKey(socket));
@@ -92,8 +99,10 @@ function mismatches(status: StatusSnapshot, received: Map<string, number>): stri
   for (const row of status.connections) {
     if (row.state !== 'responding') continue;
     const expected = received.get(row.client);
-    if (row.bytesAcked !== expected) {
-      problems.push(`${row.client}: acked ${row.bytesAcked}, client has ${expected}`);
+    if (expected === undefined || Math.abs(row.bytesAcked - expected) > TOLERANCE_BYTES) {
+      problems.push(
+        `${row.client}: acked ${row.bytesAcked} of ${row.bytesSent} sent, client has ${expected}`,
+      );
     }
   }
   return problems;
@@ -141,10 +150,6 @@ for (const source of SOURCES) {
     assert.equal(status.connections.length, SILENT + STALLED);
     assert.equal(status.connectionsOmitted, 0);
     assert.deepEqual(problems, []);
-    for (const row of status.connections.filter((r) => r.state === 'responding')) {
-      // Stalled with both buffers full: part of what was written is not acknowledged.
-      assert.ok(row.bytesAcked > 0 && row.bytesAcked < row.bytesSent, JSON.stringify(row));
-    }
     server.child.kill('SIGTERM');
     await server.exited;
   });

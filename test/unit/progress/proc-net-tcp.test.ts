@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProcNetTcp } from '../../../src/progress/proc-net-tcp.js';
+import type { SocketSelection } from '../../../src/progress/tcp-table.js';
 
 // From a real run (Linux 6.18): the listener on 8080, a connection to it, its client end.
 const TEXT =
@@ -12,12 +13,12 @@ const TEXT =
 
 const CASES: ReadonlyArray<{
   readonly name: string;
-  readonly ports: ReadonlySet<number> | null;
+  readonly selection: SocketSelection | null;
   readonly rows: ReadonlyArray<readonly [string, number, number]>;
 }> = [
   {
     name: 'every row',
-    ports: null,
+    selection: null,
     rows: [
       ['0100007F:1F90 00000000:0000', 0, 0],
       ['0100007F:1F90 0100007F:D3C2', 0x3f000, 0],
@@ -26,19 +27,24 @@ const CASES: ReadonlyArray<{
   },
   {
     name: 'the rows on local port 8080 only (not the client end of the same connection)',
-    ports: new Set([8080]),
+    selection: { localPorts: new Set([8080]), peerPorts: null },
     rows: [
       ['0100007F:1F90 00000000:0000', 0, 0],
       ['0100007F:1F90 0100007F:D3C2', 0x3f000, 0],
     ],
   },
-  { name: 'no port wanted', ports: new Set(), rows: [] },
+  {
+    name: 'on local port 8080 to peer port 54210 (0xD3C2)',
+    selection: { localPorts: new Set([8080]), peerPorts: new Set([54210]) },
+    rows: [['0100007F:1F90 0100007F:D3C2', 0x3f000, 0]],
+  },
+  { name: 'no port wanted', selection: { localPorts: new Set(), peerPorts: null }, rows: [] },
 ];
 
 for (const c of CASES) {
   test(`/proc/net/tcp: ${c.name}`, () => {
     const rows: Array<readonly [string, number, number]> = [];
-    parseProcNetTcp(TEXT, c.ports, (key, send, receive) => rows.push([key, send, receive]));
+    parseProcNetTcp(TEXT, c.selection, (key, send, receive) => rows.push([key, send, receive]));
     assert.deepEqual(rows, c.rows);
   });
 }

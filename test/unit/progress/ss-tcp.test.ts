@@ -103,7 +103,8 @@ for (const c of LINES) {
 test('ss and /proc/net/tcp6 give the same sockets the same key and queues', () => {
   const fromSs = rowsOf(SS_OUTPUT.split('\n'));
   const fromProc = new Map<string, Row>();
-  parseProcNetTcp(PROC_NET_TCP6, new Set([45391, 39177, 42541]), (key, send, receive) =>
+  const selection = { localPorts: new Set([45391, 39177, 42541]), peerPorts: null };
+  parseProcNetTcp(PROC_NET_TCP6, selection, (key, send, receive) =>
     fromProc.set(key, { send, receive }),
   );
   assert.equal(fromProc.size, 4); // three connections and the listener (same local port)
@@ -115,10 +116,19 @@ test('ss and /proc/net/tcp6 give the same sockets the same key and queues', () =
 });
 
 test('ss is asked for the connected sockets on the given local ports only', () => {
-  assert.deepEqual(ssArguments(new Set([80, 443])), [
+  assert.deepEqual(ssArguments({ localPorts: new Set([80, 443]), peerPorts: null }), [
     '-tnH',
     'state',
     'connected',
     '( sport = :80 or sport = :443 )',
+  ]);
+});
+
+test('a few last replies are asked about by their peer ports too', () => {
+  assert.deepEqual(ssArguments({ localPorts: new Set([80]), peerPorts: new Set([50000, 50001]) }), [
+    '-tnH',
+    'state',
+    'connected',
+    '( sport = :80 ) and ( dport = :50000 or dport = :50001 )',
   ]);
 });

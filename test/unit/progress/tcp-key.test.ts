@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { localPortOfKey, procEndpoint, tcpKey } from '../../../src/progress/tcp-key.js';
+import {
+  localPortOfKey,
+  peerPortOfKey,
+  procEndpoint,
+  tcpKey,
+} from '../../../src/progress/tcp-key.js';
 
 const fakeSocket = (local: string, localPort: number, remote: string, remotePort: number) =>
   ({ localAddress: local, localPort, remoteAddress: remote, remotePort }) as unknown as Socket;
@@ -35,15 +40,16 @@ for (const [address, port, key] of ENDPOINTS) {
   });
 }
 
-const PORTS: ReadonlyArray<readonly [string, number | null]> = [
-  ['0100007F:1F90 0100007F:D3C2', 8080],
-  ['00000000000000000000000001000000:01BB 00000000000000000000000001000000:1F90', 443],
-  ['', null],
-  ['nonsense', null],
+const PORTS: ReadonlyArray<readonly [string, number | null, number | null]> = [
+  ['0100007F:1F90 0100007F:D3C2', 8080, 54210],
+  ['00000000000000000000000001000000:01BB 00000000000000000000000001000000:1F90', 443, 8080],
+  ['', null, null],
+  ['nonsense', null, null],
 ];
 
-for (const [key, port] of PORTS) {
-  test(`localPortOfKey('${key}') is ${port}`, () => {
-    assert.equal(localPortOfKey(key), port);
+for (const [key, local, peer] of PORTS) {
+  test(`ports of '${key}': local ${local}, peer ${peer}`, () => {
+    assert.equal(localPortOfKey(key), local);
+    assert.equal(peerPortOfKey(key), peer);
   });
 }
