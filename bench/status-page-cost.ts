@@ -191,6 +191,8 @@ async function measureOne(
     demand();
     const wantedCpuPerS = await cpuPerSOver(server.pid, settings.windowS, demand);
     const times = await timeStatusGets(server.adminUrl, settings.gets);
+    if (process.env.EBB_STATUS_COST_TIMES === '1')
+      console.log(times.map((t) => t.toFixed(0)).join(' '));
     return {
       build: build.name,
       connections: held,
