@@ -228,6 +228,31 @@ export async function measureStatusCost(settings: StatusCostSettings): Promise<S
   return rows;
 }
 
+/** One figure of a row, for a report table (bench/run.ts): id, label, the build as server. */
+export interface StatusCostFigure {
+  readonly id: string;
+  readonly label: string;
+  readonly server: string;
+  readonly value: number;
+}
+
+/** The hook for bench/run.ts: every row as report figures (ms, and ms of CPU per second). */
+export function statusCostFigures(rows: readonly StatusCostRow[]): StatusCostFigure[] {
+  return rows.flatMap((row) => {
+    const n = row.connections;
+    const at = `${n.toLocaleString('en-US')} held downloads`;
+    return [
+      { id: `status-p50-ms-${n}`, label: `/status p50 ms, ${at}`, value: row.statusP50Ms },
+      { id: `status-p99-ms-${n}`, label: `/status p99 ms, ${at}`, value: row.statusP99Ms },
+      {
+        id: `sampler-cpu-ms-per-s-${n}`,
+        label: `progress sampler CPU ms/s, ${at}`,
+        value: row.samplerCpuPerS * 1000,
+      },
+    ].map((figure) => ({ ...figure, server: row.build }));
+  });
+}
+
 export function formatRow(row: StatusCostRow): string {
   return (
     `${row.build.padEnd(8)} ${String(row.connections).padStart(6)} conns: ` +
