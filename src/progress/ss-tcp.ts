@@ -53,18 +53,17 @@ export function readSsTcp(
       if (failure !== null) child.kill('SIGKILL');
       resolve(failure);
     };
-    const child = spawn(command, ssArguments(selection), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
+    const child = spawn(command, ssArguments(selection), { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(
       () => finish({ code: 'TIMEOUT', message: `ss ran longer than ${SS_TIMEOUT_MS} ms` }),
       SS_TIMEOUT_MS,
-    );
+    ).unref();
     const lines = new SsLineSplitter(sink);
     let stderr = '';
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (chunk: string) => {
+      // Once given up on (a timeout, a line too long), nothing more reaches the sink.
+      if (settled) return;
       if (!lines.push(chunk)) finish({ code: 'OUTPUT', message: 'ss printed a line too long' });
     });
     child.stderr.setEncoding('latin1');
@@ -75,6 +74,7 @@ export function readSsTcp(
       finish({ code: error.code === 'ENOENT' ? 'ENOENT' : 'SPAWN', message: error.message }),
     );
     child.on('close', (code, signal) => {
+      if (settled) return;
       lines.end();
       if (code === 0) finish(null);
       else finish({ code: 'EXIT', message: `ss exited ${code ?? signal}: ${stderr.trim()}` });

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSsLine, ssArguments } from '../../../src/progress/ss-tcp.js';
+import { parseSsLine, SsLineSplitter, ssArguments } from '../../../src/progress/ss-tcp.js';
 import { parseProcNetTcp } from '../../../src/progress/proc-net-tcp.js';
 
 const SS_OUTPUT =
@@ -131,4 +131,21 @@ test('a few last replies are asked about by their peer ports too', () => {
     'connected',
     '( sport = :80 ) and ( dport = :50000 or dport = :50001 )',
   ]);
+});
+
+test('output cut anywhere between chunks gives the same rows', () => {
+  const whole = rowsOf(SS_OUTPUT.split('\n'));
+  for (let cut = 0; cut <= SS_OUTPUT.length; cut++) {
+    const rows = new Map<string, Row>();
+    const lines = new SsLineSplitter((key, send, receive) => rows.set(key, { send, receive }));
+    assert.ok(lines.push(SS_OUTPUT.slice(0, cut)));
+    assert.ok(lines.push(SS_OUTPUT.slice(cut)));
+    lines.end();
+    assert.deepEqual(rows, whole, `cut at ${cut}`);
+  }
+});
+
+test('a line past 1 KiB stops the read (not the format parsed)', () => {
+  const lines = new SsLineSplitter(() => undefined);
+  assert.equal(lines.push('x'.repeat(2000)), false);
 });

@@ -2,11 +2,14 @@
  * The reader of unacknowledged bytes on real loopback sockets: `ss` and /proc/net/tcp agree,
  * only the wanted local ports come back, and a missing or failing `ss` falls back to /proc.
  */
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readProcNetTcp } from '../../../src/progress/proc-net-tcp.js';
 import { tcpKey } from '../../../src/progress/tcp-key.js';
 import { TcpQueueReader } from '../../../src/progress/tcp-queue.js';
@@ -55,6 +58,13 @@ for (const host of ['127.0.0.1', '::1']) {
   });
 }
 
+// An `ss` that prints one endless line: not the format parsed.
+const scratch = await mkdtemp(join(tmpdir(), 'ebb-fake-ss-'));
+const garbling = join(scratch, 'ss');
+await writeFile(garbling, "#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' x\n");
+await chmod(garbling, 0o755);
+after(() => rm(scratch, { recursive: true, force: true }));
+
 const FAILING: ReadonlyArray<{
   readonly name: string;
   readonly command: string;
@@ -62,6 +72,7 @@ const FAILING: ReadonlyArray<{
 }> = [
   { name: 'no ss on the system', command: '/nonexistent/ss', code: 'ENOENT' },
   { name: 'ss exits non-zero', command: 'false', code: 'EXIT' },
+  { name: 'ss prints what is not its format', command: garbling, code: 'OUTPUT' },
 ];
 
 for (const c of FAILING) {
