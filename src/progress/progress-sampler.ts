@@ -4,10 +4,12 @@
  * first megabytes of a slow download land in the send buffer at once and must not look
  * delivered. Only the sockets on the local ports of responses in flight are asked about
  * (tcp-queue.ts: `ss` filtered in the kernel, about 3.5 ms of CPU per 1,000 sockets, most of
- * it in the `ss` child). Should a sample still cost more than MAX_CPU_SHARE of a second, the
- * interval stretches to keep it there: the cost is bounded at any connection count.
+ * it in the `ss` child). Should samples still cost more than MAX_CPU_SHARE of a core (their CPU,
+ * this process's and `ss`'s, not the wall clock: a busy machine's queue for a core costs
+ * nothing), the interval stretches to keep them there: bounded at any connection count.
  */
 import type { ConnectionPhase } from '../http/types.js';
+import { readCpuMs } from './cpu-clock.js';
 import { CONNECTION_RATE, smoothRate } from './smooth-rate.js';
 import { localPortOfKey, peerPortOfKey } from './tcp-key.js';
 import { TcpQueueReader } from './tcp-queue.js';
@@ -67,6 +69,8 @@ export class ProgressSampler {
   /** When the last sample finished (its figures are what a look gets). */
   private lastSampledMs = 0;
   private intervalMs = SAMPLE_INTERVAL_MS;
+  /** What a sample costs, averaged: CPU of this process and of `ss`, ms. */
+  private costMs = 0;
   private always = false;
   private stopped = true;
 
@@ -74,7 +78,14 @@ export class ProgressSampler {
     private readonly registry: SampledConnections,
     /** Unacknowledged bytes per socket key (tests give a table instead of the kernel's). */
     private readonly readQueues: ReadSendQueues = defaultReadQueues(),
+    /** CPU used so far by this process and its children, ms (null: unknown, wall time used). */
+    private readonly cpuMs: () => number | null = readCpuMs,
   ) {}
+
+  /** How long between samples now: a second, or longer where samples cost more. */
+  get sampleIntervalMs(): number {
+    return this.intervalMs;
+  }
 
   /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
   demand(): void {
@@ -133,6 +144,7 @@ export class ProgressSampler {
 
   private async sampleNow(scope: SampleScope): Promise<void> {
     const startedMs = Date.now();
+    const cpuBeforeMs = this.cpuMs();
     try {
       const { selection, asked } = selectSockets(this.registry, scope);
       const queues = await this.readQueues(selection);
@@ -150,11 +162,20 @@ export class ProgressSampler {
       }
     } finally {
       this.lastSampledMs = Date.now();
-      const costMs = this.lastSampledMs - startedMs;
-      this.intervalMs = Math.max(SAMPLE_INTERVAL_MS, costMs / MAX_CPU_SHARE);
+      const cpuAfterMs = this.cpuMs();
+      const costMs =
+        cpuBeforeMs === null || cpuAfterMs === null
+          ? this.lastSampledMs - startedMs
+          : cpuAfterMs - cpuBeforeMs;
+      // /proc counts CPU in 10 ms ticks: an average over samples, not one sample, sets the pace.
+      this.costMs += COST_WEIGHT * (costMs - this.costMs);
+      this.intervalMs = Math.max(SAMPLE_INTERVAL_MS, this.costMs / MAX_CPU_SHARE);
     }
   }
 }
+
+/** Weight of the latest sample in the average cost. */
+const COST_WEIGHT = 0.25;
 
 /** Which entries a sample updates: every response in flight, or the last replies only. */
 type SampleScope = 'in-flight' | 'delivering';

@@ -217,3 +217,28 @@ test('bytes written while the kernel is asked do not count as acknowledged', asy
   await sampler.sample();
   assert.equal(entry.bytesAcked, 400);
 });
+
+const PACES: ReadonlyArray<{ readonly cpuMsPerSample: number; readonly intervalMs: number }> = [
+  { cpuMsPerSample: 0, intervalMs: 1000 },
+  { cpuMsPerSample: 35, intervalMs: 1000 }, // ss at 10,000 sockets, measured
+  { cpuMsPerSample: 100, intervalMs: 2000 }, // /proc/net/tcp at 10,000: 5 % of a core at most
+  { cpuMsPerSample: 1000, intervalMs: 20_000 },
+];
+
+for (const pace of PACES) {
+  test(`samples costing ${pace.cpuMsPerSample} ms of CPU come every ${pace.intervalMs} ms`, async () => {
+    let cpuMs = 0;
+    const entry = downloadOf('0100007F:1F90 0100007F:D3C2', 'responding');
+    const sampler = new ProgressSampler(
+      registryOf([entry]),
+      () => {
+        cpuMs += pace.cpuMsPerSample;
+        return Promise.resolve(new Map([[entry.tcpKey, 600]]));
+      },
+      () => cpuMs,
+    );
+    sampler.sampleAlways();
+    for (let i = 0; i < 40; i++) await sampler.sample();
+    assert.ok(Math.abs(sampler.sampleIntervalMs - pace.intervalMs) < pace.intervalMs * 0.01);
+  });
+}
