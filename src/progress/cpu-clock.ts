@@ -1,6 +1,6 @@
 /**
- * CPU time this process and its reaped children (the `ss` each sample runs) have used, from
- * /proc/self/stat: what a sample really costs, where the wall clock would also count the time
+ * CPU time a process and its reaped children have used (ebb; the shell that runs `ss` and the
+ * `ss` it reaped), from /proc/PID/stat: what a sample really costs, where the wall clock would also count the time
  * `ss` waited for a core on a busy machine. Linux only; null elsewhere (callers then use the
  * wall clock).
  */
@@ -9,11 +9,14 @@ import { readFileSync } from 'node:fs';
 /** /proc's unit for CPU times (USER_HZ): fixed at 100 a second in Linux's user ABI. */
 const MS_PER_TICK = 10;
 
-/** utime + stime + cutime + cstime of this process, in milliseconds; null if unreadable. */
-export function readCpuMs(): number | null {
+/**
+ * utime + stime + cutime + cstime of a process (this one by default), in milliseconds; null if
+ * unreadable (not Linux, or the process is gone).
+ */
+export function readCpuMs(pid: number | 'self' = 'self'): number | null {
   let text: string;
   try {
-    text = readFileSync('/proc/self/stat', 'latin1');
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }

@@ -74,13 +74,23 @@ export class ProgressSampler {
   private always = false;
   private stopped = true;
 
+  private readonly readQueues: ReadSendQueues;
+  private readonly cpuMs: () => number | null;
+  /** The kernel's reader when the sampler made its own (closed on stop). */
+  private readonly reader: TcpQueueReader | null;
+
   constructor(
     private readonly registry: SampledConnections,
     /** Unacknowledged bytes per socket key (tests give a table instead of the kernel's). */
-    private readonly readQueues: ReadSendQueues = defaultReadQueues(),
+    readQueues?: ReadSendQueues,
     /** CPU used so far by this process and its children, ms (null: unknown, wall time used). */
-    private readonly cpuMs: () => number | null = readCpuMs,
-  ) {}
+    cpuMs?: () => number | null,
+  ) {
+    const reader = readQueues === undefined ? new TcpQueueReader() : null;
+    this.reader = reader;
+    this.cpuMs = cpuMs ?? (() => ebbAndReaderCpuMs(reader));
+    this.readQueues = readQueues ?? ((selection) => reader?.readSendQueues(selection) ?? none());
+  }
 
   /** How long between samples now: a second, or longer where samples cost more. */
   get sampleIntervalMs(): number {
@@ -116,6 +126,7 @@ export class ProgressSampler {
 
   stop(): void {
     this.stopped = true;
+    this.reader?.close();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -166,7 +177,7 @@ export class ProgressSampler {
       const costMs =
         cpuBeforeMs === null || cpuAfterMs === null
           ? this.lastSampledMs - startedMs
-          : cpuAfterMs - cpuBeforeMs;
+          : Math.max(0, cpuAfterMs - cpuBeforeMs); // < 0: the ss shell started anew
       // /proc counts CPU in 10 ms ticks: an average over samples, not one sample, sets the pace.
       this.costMs += COST_WEIGHT * (costMs - this.costMs);
       this.intervalMs = Math.max(SAMPLE_INTERVAL_MS, this.costMs / MAX_CPU_SHARE);
@@ -184,9 +195,14 @@ function isInScope(phase: ConnectionPhase, scope: SampleScope): boolean {
   return phase === 'delivering' || (scope === 'in-flight' && phase === 'responding');
 }
 
-function defaultReadQueues(): ReadSendQueues {
-  const reader = new TcpQueueReader();
-  return (selection) => reader.readSendQueues(selection);
+/** This process's CPU and, outside it, the `ss` shell's (with the `ss` it ran). */
+function ebbAndReaderCpuMs(reader: TcpQueueReader | null): number | null {
+  const ownMs = readCpuMs();
+  return ownMs === null ? null : ownMs + (reader?.outsideCpuMs() ?? 0);
+}
+
+function none(): Promise<null> {
+  return Promise.resolve(null);
 }
 
 /**

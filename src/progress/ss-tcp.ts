@@ -1,31 +1,18 @@
 /**
- * The kernel's per-socket queues through `ss` (iproute2), which asks over netlink sock_diag
- * with a filter the kernel runs: only the sockets on ebb's own ports come back, not every
- * socket of the machine (on loopback, both ends of each connection) as /proc/net/tcp gives.
- * Measured at 9,900 held downloads: about 5 ms of ebb's own CPU and 30 ms in `ss` per read,
- * against 100 ms of ebb's for /proc/net/tcp. `ss` runs as a child: nothing blocks the event
- * loop but the spawn, and its output is parsed as it streams, a line at a time.
+ * What `ss` (iproute2) prints, read: `ss` asks over netlink sock_diag with a filter the kernel
+ * runs, so only the sockets on ebb's own ports come back, not every socket of the machine (on
+ * loopback, both ends of each connection) as /proc/net/tcp gives. ss-session.ts runs it.
  */
-import { spawn } from 'node:child_process';
 import { procEndpoint } from './tcp-key.js';
 import type { SocketSelection, TcpQueueSink } from './tcp-table.js';
 
-/** `ss` stopped before it finished: why, for the reader that falls back to /proc. */
-export interface SsFailure {
-  readonly code: 'ENOENT' | 'EXIT' | 'TIMEOUT' | 'OUTPUT' | 'SPAWN';
-  readonly message: string;
-}
-
 /** A line of ss's output is ~100 bytes; a longer one means the format is not the one parsed. */
 const MAX_LINE_BYTES = 1024;
-const MAX_STDERR_BYTES = 1024;
-/** Far above a read of 100,000 sockets; past it the child is killed and /proc read instead. */
-export const SS_TIMEOUT_MS = 10_000;
 
 /**
  * `ss` arguments for the selected connected TCP sockets (not listening, not closed):
  * established, and after our FIN (FIN-WAIT-1 holds the unacknowledged tail and the FIN
- * itself), numeric, without the header. The kernel runs the filter.
+ * itself), numeric, without the header. The kernel runs the filter (the last argument).
  */
 export function ssArguments(selection: SocketSelection): string[] {
   const local = [...selection.localPorts].map((port) => `sport = :${port}`).join(' or ');
@@ -35,67 +22,33 @@ export function ssArguments(selection: SocketSelection): string[] {
   return ['-tnH', 'state', 'connected', filter];
 }
 
-/** Runs `ss` for `selection` and hands each socket to `sink`; resolves with null or a failure. */
-export function readSsTcp(
-  selection: SocketSelection,
-  sink: TcpQueueSink,
-  command = 'ss',
-): Promise<SsFailure | null> {
-  if (selection.localPorts.size === 0 || selection.peerPorts?.size === 0) {
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (failure: SsFailure | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (failure !== null) child.kill('SIGKILL');
-      resolve(failure);
-    };
-    const child = spawn(command, ssArguments(selection), { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(
-      () => finish({ code: 'TIMEOUT', message: `ss ran longer than ${SS_TIMEOUT_MS} ms` }),
-      SS_TIMEOUT_MS,
-    ).unref();
-    const lines = new SsLineSplitter(sink);
-    let stderr = '';
-    child.stdout.setEncoding('latin1');
-    child.stdout.on('data', (chunk: string) => {
-      // Once given up on (a timeout, a line too long), nothing more reaches the sink.
-      if (settled) return;
-      if (!lines.push(chunk)) finish({ code: 'OUTPUT', message: 'ss printed a line too long' });
-    });
-    child.stderr.setEncoding('latin1');
-    child.stderr.on('data', (chunk: string) => {
-      if (stderr.length < MAX_STDERR_BYTES) stderr += chunk.slice(0, MAX_STDERR_BYTES);
-    });
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      finish({ code: error.code === 'ENOENT' ? 'ENOENT' : 'SPAWN', message: error.message }),
-    );
-    child.on('close', (code, signal) => {
-      if (settled) return;
-      lines.end();
-      if (code === 0) finish(null);
-      else finish({ code: 'EXIT', message: `ss exited ${code ?? signal}: ${stderr.trim()}` });
-    });
-  });
-}
-
-/** Cuts streamed output into lines, keeping at most one partial line between chunks. */
+/**
+ * Cuts streamed output into lines, keeping at most one partial line between chunks; a line
+ * starting with `endMark` (then a status) ends the output and goes to `onEnd` instead.
+ */
 export class SsLineSplitter {
   private partial = '';
   /** ebb's own ends: the same few `ADDRESS:PORT` on every row, converted once per read. */
   private readonly localKeys = new EndpointKeys();
-  constructor(private readonly sink: TcpQueueSink) {}
+  constructor(
+    private readonly sink: TcpQueueSink,
+    private readonly endMark: string | null = null,
+    private readonly onEnd: (status: number) => void = () => undefined,
+  ) {}
 
   /** False when a line grew past MAX_LINE_BYTES. */
   push(chunk: string): boolean {
     const text = this.partial + chunk;
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      parseSsLine(text.slice(start, end), this.sink, this.localKeys);
+      const line = text.slice(start, end);
       start = end + 1;
+      if (this.endMark !== null && line.startsWith(this.endMark)) {
+        this.partial = '';
+        this.onEnd(Number(line.slice(this.endMark.length)));
+        return true;
+      }
+      parseSsLine(line, this.sink, this.localKeys);
     }
     this.partial = text.slice(start);
     return this.partial.length <= MAX_LINE_BYTES;

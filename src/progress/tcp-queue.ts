@@ -5,11 +5,15 @@
  * write_seq - snd_una; a sent FIN counts as one byte). Linux only; elsewhere the kernel
  * cannot be asked (null).
  */
+import { readCpuMs } from './cpu-clock.js';
 import { readProcNetTcp } from './proc-net-tcp.js';
-import { readSsTcp, type SsFailure } from './ss-tcp.js';
+import { SsSession, type SsFailure } from './ss-session.js';
 import type { SocketSelection, TcpQueueSink } from './tcp-table.js';
 
-/** Which source a reader uses: `ss` until it fails once, then /proc for good. */
+/**
+ * Which source a reader uses: `ss` until it cannot work here (missing, failing, printing what
+ * is not its format), then /proc for good. A timeout or a lost shell costs one sample's /proc.
+ */
 export type QueueSource =
   { readonly kind: 'ss' } | { readonly kind: 'proc'; readonly why: SsFailure };
 
@@ -21,8 +25,11 @@ export interface TcpQueueRows {
 
 export class TcpQueueReader {
   private current: QueueSource = { kind: 'ss' };
+  private readonly ss: SsSession;
 
-  constructor(private readonly ssCommand = 'ss') {}
+  constructor(ssCommand = 'ss') {
+    this.ss = new SsSession(ssCommand);
+  }
 
   get source(): QueueSource {
     return this.current;
@@ -34,12 +41,28 @@ export class TcpQueueReader {
    */
   async read(selection: SocketSelection, rows: TcpQueueRows): Promise<boolean> {
     if (this.current.kind === 'ss') {
-      const failure = await readSsTcp(selection, rows.sink, this.ssCommand);
+      const failure = await this.ss.read(selection, rows.sink);
       if (failure === null) return true;
-      this.current = { kind: 'proc', why: failure };
+      if (failure.code !== 'TIMEOUT' && failure.code !== 'ENDED') {
+        this.current = { kind: 'proc', why: failure };
+      }
       rows.reset();
     }
     return readProcNetTcp(selection, rows.sink);
+  }
+
+  /**
+   * CPU the reads have used outside this process so far: the `ss` shell and each `ss` it ran,
+   * ms (0 with none running). Drops when the shell starts anew; callers take deltas.
+   */
+  outsideCpuMs(): number {
+    const pid = this.ss.pid;
+    return pid === null ? 0 : (readCpuMs(pid) ?? 0);
+  }
+
+  /** Ends the `ss` shell, if one runs. */
+  close(): void {
+    this.ss.close();
   }
 
   /** Unacknowledged bytes per tcpKey of the selected sockets; null if the kernel cannot say. */

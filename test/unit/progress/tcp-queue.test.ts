@@ -46,6 +46,7 @@ for (const host of ['127.0.0.1', '::1']) {
   test(`ss and /proc/net/tcp agree on a held connection (${host})`, { skip: !hasSs }, async (t) => {
     const { server, port } = await heldConnection(t, host);
     const reader = new TcpQueueReader();
+    t.after(() => reader.close());
     const fromSs = (await reader.readSendQueues(onPort(port))) ?? new Map<string, number>();
     assert.equal(reader.source.kind, 'ss');
     const fromProc = new Map<string, number>();
@@ -70,7 +71,7 @@ const FAILING: ReadonlyArray<{
   readonly command: string;
   readonly code: string;
 }> = [
-  { name: 'no ss on the system', command: '/nonexistent/ss', code: 'ENOENT' },
+  { name: 'no ss on the system', command: '/nonexistent/ss', code: 'EXIT' },
   { name: 'ss exits non-zero', command: 'false', code: 'EXIT' },
   { name: 'ss prints what is not its format', command: garbling, code: 'OUTPUT' },
 ];
@@ -79,6 +80,7 @@ for (const c of FAILING) {
   test(`${c.name}: /proc is read instead, from then on`, async (t) => {
     const { server, port } = await heldConnection(t, '127.0.0.1');
     const reader = new TcpQueueReader(c.command);
+    t.after(() => reader.close());
     const queues = (await reader.readSendQueues(onPort(port))) ?? new Map<string, number>();
     assert.equal(reader.source.kind, 'proc');
     assert.equal(reader.source.kind === 'proc' ? reader.source.why.code : '', c.code);
@@ -92,3 +94,20 @@ test('no port wanted: nothing is read', async () => {
   assert.equal((await reader.readSendQueues(none))?.size, 0);
   assert.equal(reader.source.kind, 'ss');
 });
+
+test(
+  'one shell answers read after read, and starts again after close',
+  { skip: !hasSs },
+  async (t) => {
+    const { server, port } = await heldConnection(t, '127.0.0.1');
+    const reader = new TcpQueueReader();
+    t.after(() => reader.close());
+    for (let i = 0; i < 3; i++) {
+      const queues = await reader.readSendQueues(onPort(port));
+      assert.ok((queues?.get(tcpKey(server)) ?? 0) > 0);
+    }
+    reader.close();
+    assert.ok(((await reader.readSendQueues(onPort(port)))?.get(tcpKey(server)) ?? 0) > 0);
+    assert.equal(reader.source.kind, 'ss');
+  },
+);
