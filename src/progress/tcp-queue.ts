@@ -1,6 +1,6 @@
 /**
  * How much of what each socket wrote its peer is still unacknowledged, from the kernel: through
- * `ss` filtered in the kernel by ebb's ports (ss-tcp.ts) and, where `ss` is missing or fails,
+ * `ss` filtered in the kernel by ebb's ports (ss-tcp.ts, run by ss-session.ts) and, where `ss` is missing or fails,
  * from /proc/net/tcp{,6} (proc-net-tcp.ts). Both give the same figure (the kernel's
  * write_seq - snd_una; a sent FIN counts as one byte). Linux only; elsewhere the kernel
  * cannot be asked (null).
