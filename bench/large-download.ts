@@ -17,7 +17,7 @@ export interface LargeResult {
 }
 
 /** Bytes received; throws unless the status is 200. */
-async function download(url: string): Promise<number> {
+async function download(url: string, curlArgs: readonly string[]): Promise<number> {
   const [command = 'curl', ...args] = pinned('client', [
     'curl',
     '--silent',
@@ -26,6 +26,7 @@ async function download(url: string): Promise<number> {
     '/dev/null',
     '--write-out',
     '%{http_code} %{size_download}',
+    ...curlArgs,
     url,
   ]);
   const { stdout } = await execFileAsync(command, args, { timeout: 300_000 });
@@ -39,10 +40,12 @@ export async function measureLargeDownload(
   serverPid: number,
   clients: number,
   expectedBytes: number,
+  /** More curl options (HTTPS: `--cacert FILE`). */
+  curlArgs: readonly string[] = [],
 ): Promise<LargeResult> {
   const cpuBefore = cpuSeconds(serverPid);
   const startNs = process.hrtime.bigint();
-  const sizes = await Promise.all(Array.from({ length: clients }, () => download(url)));
+  const sizes = await Promise.all(Array.from({ length: clients }, () => download(url, curlArgs)));
   const elapsedS = Number(process.hrtime.bigint() - startNs) / 1e9;
   const cpu = cpuSeconds(serverPid) - cpuBefore;
   const short = sizes.filter((size) => size !== expectedBytes);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
-export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status'] as const;
+export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status', 'tls', 'rates'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {

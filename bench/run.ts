@@ -17,6 +17,7 @@ import { Results } from './results.js';
 import { EBB_BIN, EBB_MAIN, isEbbBuilt, serverSpec } from './servers.js';
 import { runRequestSession, runSlowSession, type SessionContext } from './sessions.js';
 import { renderTable } from './table.js';
+import { runTlsSections } from './tls-sections.js';
 
 const SLOW_SERVERS: readonly ServerName[] = ['ebb', 'nginx', 'lighttpd'];
 const FD_LIMIT_CAP = 65536;
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('exit', killAllChildrenNow);
   const startedMs = Date.now();
+  let tlsSections = '';
   try {
     const root = join(workDir, 'root');
     mkdirSync(root);
@@ -148,11 +150,12 @@ async function main(): Promise<void> {
     const context: SessionContext = { options, results, launch: { root, workDir, fdLimit } };
     await runRequestRounds(context, servers);
     await runSlowRounds(context, servers, plan);
+    tlsSections = await runTlsSections(context, servers);
   } finally {
     await stopAllChildren();
     cleanUp();
   }
-  const table = renderTable(listFigures(plan), listTargets(plan), servers, results);
+  const table = renderTable(listFigures(plan), listTargets(plan), servers, results) + tlsSections;
   const minutes = ((Date.now() - startedMs) / 60_000).toFixed(1);
   const header =
     `\`npm run bench -- ${argv.join(' ')}\` on ${new Date().toISOString()}, ${minutes} min; ` +

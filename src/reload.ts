@@ -1,6 +1,7 @@
 /**
  * A reload (SIGHUP, `POST /reload`, `ebb reload`): the whole new configuration is built first —
- * read and checked, its root resolved, its access log opened, its added listeners bound — and
+ * read and checked, its root resolved, its access log opened, its TLS certificate and key read
+ * again, its added listeners (plain and TLS) bound — and
  * only when every step succeeded is it swapped in. Any failure closes what was opened for it
  * and leaves the running configuration untouched, reporting every problem.
  */
@@ -17,6 +18,9 @@ import type { ReloadOutcome } from './lifecycle/change-outcome.js';
 import type { Drain } from './lifecycle/drain.js';
 import { bindEach, type KeyedListener, type ListenerSet } from './lifecycle/listener-set.js';
 import { resolveRoot } from './connection-parts.js';
+import type { RateLimits } from './limits/rate-limits.js';
+import type { TlsCredentials } from './tls/secure-context.js';
+import { allAddresses, describeCertificateChange, type TlsListeners } from './tls/tls-listeners.js';
 
 export interface Reloadable {
   /** Reads the config again from the same command line and file. */
@@ -33,6 +37,9 @@ export interface Reloadable {
   readonly listeners: ListenerSet | null;
   readonly log: SwitchableLog;
   readonly drain: Drain;
+  /** The `--listen-tls` listeners and their certificate (bound by ebb even under systemd). */
+  readonly tls: TlsListeners;
+  readonly rates: RateLimits;
   config: ServeConfig;
 }
 
@@ -71,24 +78,42 @@ export async function reload(target: Reloadable): Promise<ReloadOutcome> {
   const keepLog =
     isDeepStrictEqual(previous.accessLog, next.accessLog) && next.accessLog.kind !== 'file';
   const { added } = diffListen(previous.listen, next.listen);
-  const built = await allOrProblems<[string, AccessLog | null, KeyedListener[]]>([
+  const tls = target.tls.prepare(previous, next);
+  const built = await allOrProblems<
+    [string, AccessLog | null, KeyedListener[], TlsCredentials | null, KeyedListener[]]
+  >([
     resolveRoot(next.root),
     keepLog ? Promise.resolve(null) : target.openLog(next.accessLog),
-    bindEach(added, target.accept, target.onListenerError, next.listen),
+    bindEach(added, target.accept, target.onListenerError, allAddresses(next)),
+    tls.credentials,
+    tls.added,
   ]);
   if (!built.ok) {
-    const [, log, listeners] = built.done as [unknown, AccessLog | undefined, KeyedListener[]?];
+    const [, log, listeners, , tlsListeners] = built.done as [
+      unknown,
+      AccessLog | undefined,
+      KeyedListener[] | undefined,
+      unknown,
+      KeyedListener[] | undefined,
+    ];
     await log?.close();
     for (const entry of listeners ?? []) entry.listeners.close();
+    target.tls.discard(tlsListeners ?? []);
     return { kind: 'rejected', problems: built.problems };
   }
-  const [root, log, addedListeners] = built.values;
+  const [root, log, addedListeners, credentials, addedTls] = built.values;
+  const certificate = describeCertificateChange(target.tls.credentials, credentials);
 
   // Everything is built: swap it in, in one turn of the event loop.
   target.acceptor.use(target.buildParts(next, root));
   target.drain.useSettings(next);
+  target.rates.configure(next);
   target.listeners?.replace(next.listen, addedListeners);
+  target.tls.apply(next, credentials, addedTls);
   target.config = next;
   if (log !== null) await target.log.replace(log);
-  return { kind: 'applied', changes: diff.changes };
+  // An expired certificate is served (as at start), but the operator who reloaded hears of it.
+  const warnings = (credentials?.warnings ?? []).map((warning) => `warning: ${warning}`);
+  const changes = [...diff.changes, ...(certificate === null ? [] : [certificate]), ...warnings];
+  return { kind: 'applied', changes };
 }

@@ -37,8 +37,7 @@ import { adoptListeners, takeSocketActivation } from './systemd/inherited-listen
 import { createNotifier } from './systemd/notify.js';
 import { createSupervisor } from './systemd/supervisor.js';
 import { accountToRunAs, dropPrivileges } from './systemd/privileges.js';
-import { readTlsCredentials, type TlsFiles } from './tls/secure-context.js';
-import { TlsTerminator } from './tls/tls-terminator.js';
+import { readConfiguredCredentials, TlsListeners } from './tls/tls-listeners.js';
 import { ConnectionCaps } from './limits/connection-caps.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { limitsStatus } from './limits/limits-status.js';
@@ -65,7 +64,7 @@ function reloader(target: Reloadable, say: (line: string) => void) {
   let last: Promise<ReloadOutcome> = Promise.resolve({ kind: 'applied', changes: [] });
   return (trigger: string): Promise<ReloadOutcome> => {
     last = last.then(async () => {
-      const before = new Set(target.listeners?.addresses);
+      const before = new Set([...(target.listeners?.addresses ?? []), ...target.tls.addresses]);
       const outcome = await reload(target);
       if (outcome.kind === 'rejected') {
         say(`reload (${trigger}) refused, the running configuration is unchanged:`);
@@ -76,6 +75,9 @@ function reloader(target: Reloadable, say: (line: string) => void) {
       for (const change of outcome.changes) say(`  ${change}`);
       for (const address of target.listeners?.addresses ?? []) {
         if (!before.has(address)) say(`listening on ${address}`);
+      }
+      for (const address of target.tls.addresses) {
+        if (!before.has(address)) say(`listening on ${address} (TLS)`);
       }
       return outcome;
     });
@@ -102,20 +104,12 @@ function signalActions(
   };
 }
 
-/** The certificate and key of the `--listen-tls` listeners; null when there are none. */
-function tlsFilesOf(config: ServeConfig): TlsFiles | null {
-  const { listenTls, tlsCert, tlsKey } = config;
-  if (listenTls.length === 0 || tlsCert === null || tlsKey === null) return null;
-  return { certPath: tlsCert, keyPath: tlsKey };
-}
-
 export async function runServer(config: ServeConfig, options: ServerOptions): Promise<number> {
   const say = options.output.say;
   const { handover } = options;
   const root = await resolveRoot(config.root);
   if (config.pidFile !== null) await checkPidFile(config.pidFile);
-  const tlsFiles = tlsFilesOf(config);
-  const credentials = tlsFiles === null ? null : await readTlsCredentials(tlsFiles, Date.now());
+  const credentials = await readConfiguredCredentials(config);
   for (const warning of credentials?.warnings ?? []) say(`warning: ${warning}`);
   // systemd (issue 10): the account to switch to and the inherited listeners, before any bind.
   const account = await accountToRunAs(config, say);
@@ -157,14 +151,20 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const acceptor = createAcceptor(registry, drain, buildParts(config, root), { caps, rates });
   const fdGate = new FdGate(() => registry.size, warnings);
   const accept = fdGate.guard(acceptor.onSocket);
-  // TLS listeners (issue 13) are plain TCP servers whose sockets are wrapped after the fd gate;
-  // they are bound once, kept out of what a reload or an upgrade hands on (both refuse them).
-  const tls = credentials === null ? null : new TlsTerminator(credentials);
   const onListenerError = (error: NodeJS.ErrnoException, where: string): void =>
     warnings.record('ACCEPT_FAILED', `listener ${where}: ${error.code ?? error.message}`);
   const fromSystemd = activation.publicFds.length > 0;
   // An upgrade (issue 11): the sockets are asked for only now that connections can be served.
-  const inherited = handover === null ? null : await receiveHandover(handover, accept);
+  // TLS listeners (issue 13) are plain TCP servers whose sockets are wrapped after the fd gate.
+  const tls = new TlsListeners(credentials, {
+    onSocket: acceptor.onSocket,
+    guard: (onSocket) => fdGate.guard(onSocket),
+    onError: onListenerError,
+  });
+  const inherited =
+    handover === null
+      ? null
+      : await receiveHandover(handover, accept, tls.enabled ? tls.accept : null);
   const listeners = new ListenerSet(
     fromSystemd
       ? [{ key: 'systemd', listeners: await adoptListeners(activation.publicFds, accept) }]
@@ -172,20 +172,11 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
         ? await adoptOrBind(config.listen, inherited, accept, onListenerError) // issue 11
         : await bindEach(config.listen, accept, onListenerError),
   );
-  const tlsListeners =
-    tls === null
-      ? []
-      : await bindEach(
-          config.listenTls,
-          fdGate.guard((socket) => acceptor.onSocket(tls.wrap(socket))),
-          onListenerError,
-          [...config.listen, ...config.listenTls],
-        ).catch((error: unknown) => {
-          listeners.close();
-          tls.stop();
-          throw error;
-        });
-  const tlsAddresses = tlsListeners.flatMap((entry) => entry.listeners.addresses);
+  await tls.start(config, inherited?.tlsListeners ?? new Map()).catch((error: unknown) => {
+    listeners.close();
+    tls.stop();
+    throw error;
+  });
   const reloadNow = reloader(
     {
       loadConfig: options.loadConfig,
@@ -198,6 +189,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
       listeners: fromSystemd ? null : listeners,
       log,
       drain,
+      tls,
+      rates,
       config,
     },
     say,
@@ -206,35 +199,31 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   drain.observe((state) => {
     if (!isListening(state)) {
       listeners.close();
-      for (const entry of tlsListeners) entry.listeners.close();
+      tls.close();
     }
     if (state.kind !== 'serving') sampler.sampleAlways();
     if (state.kind !== 'serving' && config.drainLiftLimits) rates.lift();
   });
   let admin: AdminServer | null = null;
   const generations = new Generations(() => generationRow(views.statusNow(0)));
-  const upgradeAll = upgrader({
+  const upgradeNow = upgrader({
     command: options.commandLine,
     pidFile: config.pidFile,
-    listeners,
+    listeners: () => [
+      ...listeners.handles().map((handle) => ({ ...handle, tls: false })),
+      ...tls.handles().map((handle) => ({ ...handle, tls: true })),
+    ],
     admin: () => admin,
     drain,
     generations,
     say,
   });
-  // An upgrade hands over the plain listeners only: with TLS ones it is refused (issue 13).
-  const upgradeNow = (trigger: string): Promise<UpgradeOutcome> => {
-    if (tls === null) return upgradeAll(trigger);
-    const problem = 'ebb upgrade does not hand over --listen-tls listeners yet: restart instead';
-    say(`upgrade (${trigger}) refused; still serving and accepting: ${problem}`);
-    return Promise.resolve({ kind: 'failed', problem });
-  };
   const views = createAdminViews({
     registry,
     drain,
     sampler,
     metrics,
-    listenerAddresses: () => [...listeners.addresses, ...tlsAddresses],
+    listenerAddresses: () => [...listeners.addresses, ...tls.addresses],
     olderGenerations: () => generations.olderRows(),
     changes: { reload: () => reloadNow('admin'), upgrade: () => upgradeNow('admin') },
     startedAtMs: Date.now(),
@@ -272,8 +261,8 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     if (account !== null) dropPrivileges(account); // systemd (issue 10): after bind, log, pid file
   } catch (error) {
     listeners.close();
-    for (const entry of tlsListeners) entry.listeners.close();
-    tls?.stop();
+    tls.close();
+    tls.stop();
     await admin?.close();
     // systemd (issue 10): a failed switch to --user comes after the pid file was written.
     if (config.pidFile !== null) await releasePidFile(config.pidFile);
@@ -284,7 +273,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
     signalActions(drain, log, reloadNow, upgradeNow, say),
   );
   for (const address of listeners.addresses) say(`listening on ${address}`);
-  for (const address of tlsAddresses) say(`listening on ${address} (TLS)`);
+  for (const address of tls.addresses) say(`listening on ${address} (TLS)`);
   if (admin !== null) {
     say(
       `admin on ${admin.address}${admin.tokenFile === null ? '' : ` (token in ${admin.tokenFile})`}`,
@@ -306,7 +295,7 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   const summary = await drain.finished;
   removeSignalHandlers();
   sampler.stop();
-  tls?.stop();
+  tls.stop();
   for (const line of drainSummaryLines(summary)) say(line);
   views.finish(summary);
   generations.stop();

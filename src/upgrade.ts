@@ -9,14 +9,14 @@ import type { AdminServer } from './admin/admin-server.js';
 import type { UpgradeOutcome } from './lifecycle/change-outcome.js';
 import type { Drain } from './lifecycle/drain.js';
 import type { Generations } from './lifecycle/generations.js';
-import type { ListenerSet } from './lifecycle/listener-set.js';
 import { moveToOldbin, restoreFromOldbin } from './lifecycle/pid-file.js';
-import { startNewGeneration, type LaunchCommand } from './lifecycle/upgrade.js';
+import { startNewGeneration, type HandedOver, type LaunchCommand } from './lifecycle/upgrade.js';
 
 export interface Upgradable {
   readonly command: LaunchCommand;
   readonly pidFile: string | null;
-  readonly listeners: ListenerSet;
+  /** The public listeners to hand over, plain and TLS, as they are when the upgrade starts. */
+  readonly listeners: () => HandedOver['listeners'];
   readonly admin: () => AdminServer | null;
   readonly drain: Drain;
   readonly generations: Generations;
@@ -49,7 +49,7 @@ async function upgrade(target: Upgradable, trigger: string): Promise<UpgradeOutc
   }
   const admin = target.admin();
   const started = await startNewGeneration(target.command, {
-    listeners: target.listeners.handles(),
+    listeners: target.listeners(),
     admin: admin?.server ?? null,
   });
   if (started.kind === 'failed') {

@@ -5,6 +5,7 @@
  */
 import type { ConnectionRow, StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary } from '../lifecycle/state.js';
+import type { LimitsStatus } from '../limits/limits-status.js';
 import type { FeedStatus, ThroughputPoint } from './snapshot-feed.js';
 
 export {};
@@ -232,6 +233,38 @@ function renderTotals(status: StatusSnapshot): void {
   setCard('throughput', last === undefined ? '…' : formatRate(last.bytesPerSec));
 }
 
+/** Whether any limit is set or has acted: otherwise the limits cards are left out. */
+function hasLimits(l: LimitsStatus): boolean {
+  const set = [l.maxConnections, l.maxConnectionsPerIp, l.rateTotal, l.ratePerConnection];
+  return set.some((value) => value !== null) || l.refusedPerIp + l.refusedTotal > 0;
+}
+
+/** `2.0 MB/s`, `off`, or `2.0 MB/s, lifted by the drain` (the rate no longer applies). */
+function describeRate(rate: number | null, lifted: boolean): string {
+  if (rate === null) return 'off';
+  return lifted ? `${formatRate(rate)}, lifted by the drain` : formatRate(rate);
+}
+
+/** The caps in use of their maximum, what they refused, the rates in force. */
+function renderLimits(status: StatusSnapshot): void {
+  const l = status.limits;
+  const box = element('limits');
+  box.hidden = l === undefined || !hasLimits(l);
+  if (l === undefined) return;
+  const cap = (open: number, max: number | null): string =>
+    max === null ? `off (${open} open)` : `${open} of ${max}`;
+  setCard('cap-total', cap(l.connectionsOpen, l.maxConnections));
+  setCard('cap-per-ip', cap(l.busiestGroupOpen, l.maxConnectionsPerIp));
+  const refused = l.refusedPerIp + l.refusedTotal;
+  setCard(
+    'cap-refused',
+    refused === 0 ? '0' : `${refused} (${l.refusedPerIp} per-IP, ${l.refusedTotal} total)`,
+  );
+  const waiting = l.waitingForTotal > 0 && !l.lifted ? `, ${l.waitingForTotal} waiting` : '';
+  setCard('rate-total', `${describeRate(l.rateTotal, l.lifted)}${waiting}`);
+  setCard('rate-per-connection', describeRate(l.ratePerConnection, l.lifted));
+}
+
 // ---- throughput chart ------------------------------------------------------------------------
 
 function renderChart(nowMs: number): void {
@@ -441,6 +474,7 @@ function clearLiveFigures(): void {
   element('empty').hidden = false;
   element('more').hidden = true;
   element('warnings').hidden = true;
+  element('limits').hidden = true;
   setCard('connections', '0');
   setCard('throughput', '—');
 }
@@ -456,6 +490,7 @@ function onStatus(data: FeedStatus): void {
   renderBanner(status);
   renderWarnings(status);
   renderTotals(status);
+  renderLimits(status);
   renderChart(nowMs);
   renderTable(status);
 }

@@ -41,6 +41,7 @@ body[data-link=gone] main { opacity: .45; }
 .notice li { overflow-wrap: anywhere; }
 .cuts li { font-family: ui-monospace, monospace; }
 .cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: .75rem 0; }
+.cards[hidden] { display: none; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .4rem;
   padding: .4rem .8rem; min-width: 9rem; }
 .card span { display: block; }
@@ -101,6 +102,13 @@ const BODY = `
     <div class="card"><span class="label">bytes served</span><span class="value" id="served">…</span></div>
     <div class="card"><span class="label">throughput</span><span class="value" id="throughput">…</span></div>
     <div class="card"><span class="label">connections</span><span class="value" id="connections">…</span></div>
+  </section>
+  <section class="cards" id="limits" aria-label="limits" hidden>
+    <div class="card"><span class="label">connection cap</span><span class="value" id="cap-total">…</span></div>
+    <div class="card"><span class="label">per-IP cap (busiest client)</span><span class="value" id="cap-per-ip">…</span></div>
+    <div class="card"><span class="label">refused (503)</span><span class="value" id="cap-refused">…</span></div>
+    <div class="card"><span class="label">total rate</span><span class="value" id="rate-total">…</span></div>
+    <div class="card"><span class="label">rate per connection</span><span class="value" id="rate-per-connection">…</span></div>
   </section>
   <section class="chart">
     <div class="label"><span>throughput, last 5 minutes</span><span id="chart-max"></span></div>

@@ -1,8 +1,8 @@
 /**
  * What a reload changes: the fields of two ServeConfigs that differ, as lines for the operator
- * (`root: "/srv/a" → "/srv/b"`, `listen: + 127.0.0.1:9000, - 127.0.0.1:8080`), and the changes
- * a reload cannot apply (the pid file, the admin listener, the account and the digest store
- * belong to the running process).
+ * (`root: "/srv/a" → "/srv/b"`, `listen: + 127.0.0.1:9000, - 127.0.0.1:8080`, the same for
+ * `listenTls`), and the changes a reload cannot apply (the pid file, the admin listener, the
+ * account and the digest store belong to the running process).
  * Pure: no files, no sockets.
  */
 import type { ListenAddress, ServeConfig } from './schema.js';
@@ -24,16 +24,6 @@ const FIXED_FIELDS: ReadonlySet<keyof ServeConfig> = new Set<keyof ServeConfig>(
   'allowRoot',
   'digests',
   'stateDir',
-  // The rate limits are built once at start (issue 13): not reloaded yet.
-  'ratePerConnection',
-  'rateTotal',
-]);
-
-/** TLS listeners are bound once and cannot be handed to an upgrade yet (issue 13). */
-const RESTART_FIELDS: ReadonlySet<keyof ServeConfig> = new Set<keyof ServeConfig>([
-  'listenTls',
-  'tlsCert',
-  'tlsKey',
 ]);
 
 /** `127.0.0.1:8080`, `[::1]:8080`: the key a listen address is matched by across a reload. */
@@ -57,13 +47,17 @@ export function diffListen(
   };
 }
 
-function describeListenChange(previous: ServeConfig, next: ServeConfig): string | null {
-  const { added, removed } = diffListen(previous.listen, next.listen);
+function describeListenChange(
+  field: 'listen' | 'listenTls',
+  previous: ServeConfig,
+  next: ServeConfig,
+): string | null {
+  const { added, removed } = diffListen(previous[field], next[field]);
   const parts = [
     ...added.map((a) => `+ ${listenKey(a)}`),
     ...removed.map((a) => `- ${listenKey(a)}`),
   ];
-  return parts.length === 0 ? null : `listen: ${parts.join(', ')}`;
+  return parts.length === 0 ? null : `${field}: ${parts.join(', ')}`;
 }
 
 function describeValue(value: unknown): string {
@@ -74,8 +68,8 @@ export function diffConfigs(previous: ServeConfig, next: ServeConfig): ConfigDif
   const changes: string[] = [];
   const refused: string[] = [];
   for (const field of Object.keys(next) as (keyof ServeConfig)[]) {
-    if (field === 'listen') {
-      const line = describeListenChange(previous, next);
+    if (field === 'listen' || field === 'listenTls') {
+      const line = describeListenChange(field, previous, next);
       if (line !== null) changes.push(line);
       continue;
     }
@@ -83,8 +77,7 @@ export function diffConfigs(previous: ServeConfig, next: ServeConfig): ConfigDif
     const after = describeValue(next[field]);
     if (before === after) continue;
     const line = `${field}: ${before} → ${after}`;
-    if (RESTART_FIELDS.has(field)) refused.push(`${line}: needs a restart`);
-    else if (FIXED_FIELDS.has(field)) refused.push(`${line}: needs a restart or \`ebb upgrade\``);
+    if (FIXED_FIELDS.has(field)) refused.push(`${line}: needs a restart or \`ebb upgrade\``);
     else changes.push(line);
   }
   return { changes, refused };

@@ -3,7 +3,9 @@
  * `child.send(message, handle)`: the listening sockets travel as handles, public API only).
  *
  *   new → old  hello                  (ready to receive: a handle sent earlier would be lost)
- *   old → new  listener {key} + handle, once per public listener, keyed by configured address
+ *   old → new  listener {key, tls} + handle, once per public listener, keyed by configured
+ *              address; `tls`: a `--listen-tls` one, which the new ebb wraps in TLS with the
+ *              certificate it read itself
  *   old → new  admin + handle         (the admin listener, when there is one)
  *   old → new  sent {oldPid}          (that was all)
  *   new → old  ready {pid} | failed {problem}
@@ -20,7 +22,7 @@ export interface GenerationRow {
 }
 
 export type ToNewMessage =
-  | { readonly type: 'listener'; readonly key: string }
+  | { readonly type: 'listener'; readonly key: string; readonly tls?: boolean }
   | { readonly type: 'admin' }
   | { readonly type: 'sent'; readonly oldPid: number }
   | { readonly type: 'generations'; readonly rows: readonly GenerationRow[] };

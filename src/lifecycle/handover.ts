@@ -23,6 +23,8 @@ export interface ParentChannel {
 export interface Inherited {
   /** Each handed-over public listener, already listening here, keyed by configured address. */
   readonly listeners: ReadonlyMap<string, PublicListeners>;
+  /** The same for the `--listen-tls` ones (their sockets go to the TLS side). */
+  readonly tlsListeners: ReadonlyMap<string, PublicListeners>;
   /** The admin listener; `take` hands its connections (held ones first) to the admin server. */
   readonly admin: {
     readonly server: Server;
@@ -42,15 +44,23 @@ function isServer(handle: unknown): handle is Server {
 /**
  * Asks for the sockets and resolves once the old ebb has sent them all. Node listens on a
  * received server at once, so each one is taken over in the same turn it arrives (before any
- * connection can be accepted on it): public ones by `onSocket`, the admin one by a holder whose
- * connections the admin server takes later. Call it only once `onSocket` can serve.
+ * connection can be accepted on it): public ones by `onSocket` (TLS ones by `onTlsSocket`; with
+ * no TLS configured here they are closed: the old ebb's drain then stops them), the admin one by
+ * a holder whose connections the admin server takes later. Call it only once both can serve.
  */
 export function receiveHandover(
   channel: ParentChannel,
   onSocket: (socket: Socket) => void,
+  onTlsSocket: ((socket: Socket) => void) | null,
 ): Promise<Inherited> {
   const listeners = new Map<string, PublicListeners>();
+  const tlsListeners = new Map<string, PublicListeners>();
   let admin: Inherited['admin'] = null;
+  const adopt = (key: string, tls: boolean, handle: Server): void => {
+    if (!tls) listeners.set(key, adoptServer(handle, onSocket));
+    else if (onTlsSocket !== null) tlsListeners.set(key, adoptServer(handle, onTlsSocket));
+    else handle.close();
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new EbbError('LISTEN_FAILED', 'the old ebb did not hand over its listeners')),
@@ -59,12 +69,11 @@ export function receiveHandover(
     channel.onMessage((message, handle) => {
       if (!isToNewMessage(message)) return;
       const m: ToNewMessage = message;
-      if (m.type === 'listener' && isServer(handle))
-        listeners.set(m.key, adoptServer(handle, onSocket));
+      if (m.type === 'listener' && isServer(handle)) adopt(m.key, m.tls === true, handle);
       if (m.type === 'admin' && isServer(handle)) admin = holdAdmin(handle);
       if (m.type === 'sent') {
         clearTimeout(timer);
-        resolve({ listeners, admin, oldPid: m.oldPid });
+        resolve({ listeners, tlsListeners, admin, oldPid: m.oldPid });
       }
     });
     channel.send({ type: 'hello' }).catch((error: unknown) => {

@@ -19,7 +19,12 @@ export interface LaunchCommand {
 }
 
 export interface HandedOver {
-  readonly listeners: readonly { readonly key: string; readonly server: Server }[];
+  /** `tls`: a `--listen-tls` listener (the new ebb wraps its sockets in TLS). */
+  readonly listeners: readonly {
+    readonly key: string;
+    readonly server: Server;
+    readonly tls: boolean;
+  }[];
   readonly admin: Server | null;
 }
 
@@ -70,8 +75,8 @@ export function startNewGeneration(
       if (!isToOldMessage(message)) return;
       switch (message.type) {
         case 'hello':
-          for (const { key, server } of handedOver.listeners)
-            send(child, { type: 'listener', key }, server);
+          for (const { key, server, tls } of handedOver.listeners)
+            send(child, { type: 'listener', key, tls }, server);
           if (handedOver.admin !== null) send(child, { type: 'admin' }, handedOver.admin);
           send(child, { type: 'sent', oldPid: process.pid });
           break;

@@ -32,6 +32,8 @@ export function decideAdmission(
 
 export interface CapCounters {
   readonly open: number;
+  /** Connections open from the client group that has the most (what the per-IP cap meets). */
+  readonly busiestGroupOpen: number;
   readonly refusedPerIp: number;
   readonly refusedTotal: number;
 }
@@ -65,8 +67,11 @@ export class ConnectionCaps {
     else this.byGroup.delete(group);
   }
 
+  /** O(client groups), which are at most the connections open: for /status, not per request. */
   get counters(): CapCounters {
     const { open, refusedPerIp, refusedTotal } = this;
-    return { open, refusedPerIp, refusedTotal };
+    let busiestGroupOpen = 0;
+    for (const count of this.byGroup.values()) busiestGroupOpen = Math.max(busiestGroupOpen, count);
+    return { open, busiestGroupOpen, refusedPerIp, refusedTotal };
   }
 }

@@ -27,7 +27,7 @@ export class FairBucket {
 
   constructor(
     private rateBytesPerSec: number,
-    private readonly quantumBytes: number,
+    private quantumBytes: number,
   ) {
     this.tokens = this.burstBytes;
   }
@@ -65,10 +65,18 @@ export class FairBucket {
     this.tokens = Math.min(this.burstBytes, this.tokens + bytes);
   }
 
-  /** A reload's new rate: applies from the next refill. */
-  setRate(rateBytesPerSec: number): void {
+  /**
+   * A reload's new rate (and the quantum that goes with it): tokens earned so far count at the
+   * old rate, later ones at the new; a waiter's timer is set again for the new rate.
+   */
+  setRate(rateBytesPerSec: number, quantumBytes: number): void {
     this.refill();
     this.rateBytesPerSec = rateBytesPerSec;
+    this.quantumBytes = quantumBytes;
+    this.tokens = Math.min(this.burstBytes, this.tokens);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.schedule();
   }
 
   /** No limit from now on (a drain with limits lifted): every waiter is served at once. */

@@ -3,6 +3,12 @@
  * file chunk. Each connection has its own bucket (if a per-connection rate is set), and all share
  * the total one (if set), which hands out turns fairly (see fair-bucket.ts). A drain with
  * `--drain-lift-limits on` lifts both, so the drain ends as soon as the clients allow.
+ *
+ * Reloadable: a reload's rates apply to every connection at its next chunk, those in flight
+ * included (a total rate is the uplink's share, which a download begun before the reload must
+ * respect too). A connection that began while no rate at all was set is not paced (it has no
+ * pacer, so an unlimited ebb costs nothing per chunk), and keeps going unpaced after a reload
+ * that sets one; a connection that began with any rate set follows every later reload.
  */
 import { UNPACED, type BodyPacer } from '../http/send-body.js';
 import { FairBucket, quantumFor, type Grant } from './fair-bucket.js';
@@ -36,14 +42,14 @@ export class RateLimits {
     this.configure(settings);
   }
 
-  /** A reload's rates: the total applies at once, the per-connection one to new connections. */
+  /** A reload's rates: the total applies at once, the per-connection one at each next chunk. */
   configure(settings: RateSettings): void {
     this.settings = settings;
     const rate = settings.rateTotal;
     if (rate === null) this.total?.lift();
     if (rate === null || this.lifted) this.total = null;
     else if (this.total === null) this.total = new FairBucket(rate, quantumFor(rate));
-    else this.total.setRate(rate);
+    else this.total.setRate(rate, quantumFor(rate));
   }
 
   lift(): void {
@@ -56,10 +62,12 @@ export class RateLimits {
   pacerFor(): BodyPacer {
     const rate = this.settings.ratePerConnection;
     if (this.lifted || (rate === null && this.settings.rateTotal === null)) return UNPACED;
-    return new ConnectionPacer(
-      this,
-      rate === null ? null : new FairBucket(rate, perConnectionQuantum(rate)),
-    );
+    return new ConnectionPacer(this);
+  }
+
+  /** The per-connection rate in force (read by each connection's pacer before each chunk). */
+  get ratePerConnection(): number | null {
+    return this.settings.ratePerConnection;
   }
 
   /** The shared bucket, unless there is none or limits are lifted. */
@@ -83,18 +91,28 @@ export class RateLimits {
 
 class ConnectionPacer implements BodyPacer {
   private cancelPending: (() => void) | null = null;
+  private own: FairBucket | null = null;
+  private ownRate: number | null = null;
 
-  constructor(
-    private readonly limits: RateLimits,
-    private readonly own: FairBucket | null,
-  ) {}
+  constructor(private readonly limits: RateLimits) {}
+
+  /** This connection's bucket at the per-connection rate in force now (a reload may change it). */
+  private ownBucket(): FairBucket | null {
+    const rate = this.limits.ratePerConnection;
+    if (rate === this.ownRate) return this.own;
+    if (rate === null) this.own = null;
+    else if (this.own === null) this.own = new FairBucket(rate, perConnectionQuantum(rate));
+    else this.own.setRate(rate, perConnectionQuantum(rate));
+    this.ownRate = rate;
+    return this.own;
+  }
 
   acquire(wantBytes: number, grant: Grant): void {
-    if (this.limits.isLifted || this.own === null) {
+    const own = this.limits.isLifted ? null : this.ownBucket();
+    if (own === null) {
       this.fromTotal(wantBytes, grant);
       return;
     }
-    const own = this.own;
     this.ask(own, wantBytes, (ownBytes) =>
       this.fromTotal(ownBytes, (bytes) => {
         own.refund(ownBytes - bytes);

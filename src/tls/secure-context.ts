@@ -21,6 +21,9 @@ export interface TlsCredentials {
   readonly keyPem: Buffer;
   /** Of the leaf certificate. */
   readonly subject: string;
+  readonly serialNumber: string;
+  /** SHA-256 of the leaf (colon-separated hex): whether a reload brought another certificate. */
+  readonly fingerprint256: string;
   readonly notAfterMs: number;
   /** Expired or not yet valid: the operator hears of it, ebb still serves. */
   readonly warnings: readonly string[];
@@ -96,9 +99,19 @@ export async function readTlsCredentials(files: TlsFiles, nowMs: number): Promis
   const notAfterMs = Date.parse(leaf.validTo);
   const notBeforeMs = Date.parse(leaf.validFrom);
   const warnings = validityWarnings(files.certPath, notBeforeMs, notAfterMs, nowMs);
+  const credentials: TlsCredentials = {
+    files,
+    certPem,
+    keyPem,
+    subject: leaf.subject,
+    serialNumber: leaf.serialNumber,
+    fingerprint256: leaf.fingerprint256,
+    notAfterMs,
+    warnings,
+  };
   // Built once here so that a chain OpenSSL refuses is an error now, not at the first client.
-  buildSecureContext({ files, certPem, keyPem, subject: leaf.subject, notAfterMs, warnings });
-  return { files, certPem, keyPem, subject: leaf.subject, notAfterMs, warnings };
+  buildSecureContext(credentials);
+  return credentials;
 }
 
 /**

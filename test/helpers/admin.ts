@@ -6,6 +6,7 @@
  */
 import { request, type OutgoingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { spawnEbb } from './ebb-process.js';
 
 export interface AdminResponse {
   readonly status: number;
@@ -66,4 +67,21 @@ export function adminTokenFileOf(lines: readonly string[]): string {
     if (match?.[1] !== undefined) return match[1];
   }
   throw new Error('ebb printed no admin token file');
+}
+
+/** `ebb COMMAND --admin 127.0.0.1:PORT --admin-token-file FILE` (reload, upgrade), to its exit. */
+export async function runAdminCommand(
+  command: string,
+  adminPort: number,
+  tokenFile: string,
+): Promise<{ readonly code: number | null; readonly out: string }> {
+  const cli = spawnEbb([
+    command,
+    '--admin',
+    `127.0.0.1:${adminPort}`,
+    '--admin-token-file',
+    tokenFile,
+  ]);
+  const exit = await cli.exited;
+  return { code: exit.code, out: cli.stdout.text() + cli.stderr.text() };
 }

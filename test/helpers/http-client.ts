@@ -205,3 +205,15 @@ export function startDownload(
   });
   return { started, result };
 }
+
+/** Whether a TCP connect to `host:port` is refused (nothing listens there). */
+export function isRefused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}

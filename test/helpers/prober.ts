@@ -3,7 +3,9 @@
  * the zero-downtime tests: it counts every attempt and how it ended (served the right bytes,
  * refused, reset, wrong bytes, another status), so a test asserts the counts and reports them.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { TCP, type Transport } from './http-client.js';
 
 export interface ProbeCounts {
   tried: number;
@@ -36,14 +38,28 @@ function differingBytes(a: Buffer, b: Buffer): number {
   return count;
 }
 
+/** A connection whose `ready` event says the request may be written (TCP connect, TLS handshake). */
+function open(port: number, transport: Transport): { socket: Socket; ready: string } {
+  if (transport.kind === 'tcp')
+    return { socket: connect({ port, host: '127.0.0.1' }), ready: 'connect' };
+  const socket = connectTls({
+    port,
+    host: '127.0.0.1',
+    ca: transport.ca,
+    ALPNProtocols: ['http/1.1'],
+  });
+  return { socket, ready: 'secureConnect' };
+}
+
 function probeOnce(
   port: number,
   path: string,
   expected: readonly Buffer[],
   counts: ProbeCounts,
+  transport: Transport,
 ): Promise<void> {
   return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
+    const { socket, ready } = open(port, transport);
     const chunks: Buffer[] = [];
     let settled = false;
     const settle = (record: () => void): void => {
@@ -63,7 +79,7 @@ function probeOnce(
         }),
       PROBE_TIMEOUT_MS,
     );
-    socket.on('connect', () => {
+    socket.on(ready, () => {
       connected = true;
       socket.write(`GET ${path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n`);
     });
@@ -98,12 +114,16 @@ function probeOnce(
   });
 }
 
-/** Starts an attempt every `intervalMs` on 127.0.0.1:`port`; any of `expected` is a right body. */
+/**
+ * Starts an attempt every `intervalMs` on 127.0.0.1:`port` (over TLS if `transport` says so; a
+ * failed handshake counts as a reset); any of `expected` is a right body.
+ */
 export function startProber(
   port: number,
   path: string,
   expected: readonly Buffer[],
   intervalMs = 5,
+  transport: Transport = TCP,
 ): Prober {
   const counts: ProbeCounts = {
     tried: 0,
@@ -121,7 +141,7 @@ export function startProber(
   const timer = setInterval(() => {
     counts.tried++;
     waiters = waiters.filter((w) => (w.tried <= counts.tried ? (w.resolve(), false) : true));
-    const attempt = probeOnce(port, path, expected, counts);
+    const attempt = probeOnce(port, path, expected, counts, transport);
     inFlight.add(attempt);
     void attempt.then(() => inFlight.delete(attempt));
   }, intervalMs);
@@ -142,3 +162,22 @@ export function startProber(
 export function describeCounts(what: string, c: ProbeCounts): string {
   return `${what}: tried ${c.tried}, ok ${c.ok}, refused ${c.refused}, reset ${c.reset}, wrong bytes ${c.wrongBytes} (${c.wrongResponses} responses), other status ${c.otherStatus}, stalled ${c.stalled} (${c.stalledConnecting} before connect)`;
 }
+
+/** What must be zero across a reload or an upgrade, and whether every attempt was served. */
+export function lostCounts(c: ProbeCounts): {
+  readonly refused: number;
+  readonly reset: number;
+  readonly wrong: number;
+  readonly stalled: number;
+  readonly unserved: number;
+} {
+  return {
+    refused: c.refused,
+    reset: c.reset,
+    wrong: c.wrongBytes,
+    stalled: c.stalled,
+    unserved: c.tried - c.ok,
+  };
+}
+
+export const NONE_LOST = { refused: 0, reset: 0, wrong: 0, stalled: 0, unserved: 0 } as const;

@@ -1,6 +1,6 @@
 /**
  * Certificates made at test time with Debian's `openssl`: a self-signed P-256 certificate for
- * 127.0.0.1 and localhost (the one a client trusts with `--cacert`), and an expired one.
+ * 127.0.0.1 to 127.0.0.3 and localhost (the one a client trusts with `--cacert`), and an expired one.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,10 +15,18 @@ export interface TestCertificate {
   readonly cert: Buffer;
 }
 
-const SUBJECT = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'];
+// 127.0.0.2 and .3 too: reload tests move a listener between loopback addresses.
+const SAN = ['-addext', 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,DNS:localhost'];
 
-/** A fresh key and a self-signed certificate valid for two days, as `NAME.pem` and `NAME.key`. */
-export async function makeCertificate(dir: string, name = 'server'): Promise<TestCertificate> {
+/**
+ * A fresh key and a self-signed certificate valid for two days, as `NAME.pem` and `NAME.key`;
+ * `subject` tells two of them apart (a renewal) beyond their random serials.
+ */
+export async function makeCertificate(
+  dir: string,
+  name = 'server',
+  subject = '/CN=localhost',
+): Promise<TestCertificate> {
   const certPath = join(dir, `${name}.pem`);
   const keyPath = join(dir, `${name}.key`);
   await run('openssl', [
@@ -29,7 +37,9 @@ export async function makeCertificate(dir: string, name = 'server'): Promise<Tes
     '-pkeyopt',
     'ec_paramgen_curve:prime256v1',
     '-nodes',
-    ...SUBJECT,
+    '-subj',
+    subject,
+    ...SAN,
     '-days',
     '2',
     '-keyout',

@@ -1,14 +1,17 @@
 /**
  * Rate limits against the real server: a per-connection rate holds, clients sharing --rate-total
- * each get their share (±10 %), /status shows the limits, and a drain lifts them.
+ * each get their share (±10 %), /status shows the limits, a drain lifts them, and a reload's
+ * rates apply to a download in flight.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, download, requestText, startDownload } from '../helpers/http-client.js';
-import { adminFetch, adminPortOf } from '../helpers/admin.js';
+import { adminFetch, adminPortOf, runAdminCommand } from '../helpers/admin.js';
 
 after(stopAll);
 
@@ -93,5 +96,64 @@ test('a drain lifts the limits (--drain-lift-limits on, the default): a throttle
   assert.equal(result.sha256, file.sha256);
   // 4 MiB at 100 KB/s would take 40 s.
   assert.ok(Date.now() - drainAtMs < 5000, `finished ${Date.now() - drainAtMs} ms after SIGINT`);
+  assert.equal((await server.exited).code, 0);
+});
+
+/** The rate a download is read at over the next `windowMs`, from its progress callbacks. */
+function progressMeter(): {
+  readonly onProgress: (bodyBytes: number) => void;
+  rateOver(windowMs: number): Promise<number>;
+} {
+  let received = 0;
+  return {
+    onProgress: (bodyBytes) => (received = bodyBytes),
+    rateOver: (windowMs) => {
+      const before = received;
+      return new Promise((resolve) =>
+        setTimeout(() => resolve(((received - before) * 1000) / windowMs), windowMs),
+      );
+    },
+  };
+}
+
+test('a reload lowering --rate-total, then setting --rate-per-connection, slows a download in flight at once', async () => {
+  const big = await writeRandomFile(root.path, 'big.iso', 8 * 1024 * 1024);
+  const configPath = join(root.path, 'rates.toml');
+  const tokenFile = join(root.path, 'rates.token');
+  const writeConfig = (rates: string): Promise<void> =>
+    writeFile(
+      configPath,
+      `root = ${JSON.stringify(root.path)}\nlisten = ["127.0.0.1:0"]\naccess-log = "off"\n` +
+        `admin = "127.0.0.1:0"\nadmin-token-file = ${JSON.stringify(tokenFile)}\n${rates}\n`,
+    );
+  await writeConfig('rate-total = "2MB/s"');
+  const server = await startEbb(['--config', configPath]);
+  const adminPort = adminPortOf(server.stderr.lines);
+  const meter = progressMeter();
+  const running = startDownload(server.port, `/${big.name}`, { onProgress: meter.onProgress });
+  await running.started;
+  await meter.rateOver(300); // past the first grants' burst
+  const measured = async (rates: string, expected: number): Promise<number> => {
+    await writeConfig(rates);
+    const reloaded = await runAdminCommand('reload', adminPort, tokenFile);
+    assert.equal(reloaded.code, 0, reloaded.out);
+    await meter.rateOver(200); // the grant issued before the reload
+    const rate = await meter.rateOver(1500);
+    assert.ok(Math.abs(rate - expected) / expected <= 0.25, `${rate} B/s, not ${expected} B/s`);
+    return rate;
+  };
+  const before = await meter.rateOver(1000);
+  assert.ok(Math.abs(before - 2_000_000) / 2_000_000 <= 0.25, `${before} B/s before the reload`);
+  const lowered = await measured('rate-total = "500KB/s"', 500_000);
+  const perConnection = await measured(
+    'rate-total = "4MB/s"\nrate-per-connection = "250KB/s"',
+    250_000,
+  );
+  console.log(
+    `# one download: ${Math.round(before)} B/s at --rate-total 2MB/s; ${Math.round(lowered)} B/s ` +
+      `after a reload to 500KB/s; ${Math.round(perConnection)} B/s after one to --rate-per-connection 250KB/s`,
+  );
+  server.child.kill('SIGINT'); // lifts the limits: the rest arrives at once
+  assert.equal((await running.result).sha256, big.sha256);
   assert.equal((await server.exited).code, 0);
 });

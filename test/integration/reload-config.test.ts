@@ -5,11 +5,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
-import { connectTo, download, readResponse, requestText } from '../helpers/http-client.js';
+import {
+  connectTo,
+  download,
+  isRefused,
+  readResponse,
+  requestText,
+} from '../helpers/http-client.js';
 import { adminPortOf } from '../helpers/admin.js';
 import { describeCounts, startProber } from '../helpers/prober.js';
 
@@ -38,17 +43,6 @@ const base = {
   admin: '"127.0.0.1:0"',
   'admin-token-file': JSON.stringify(tokenFile),
 };
-
-function refused(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 async function runReload(adminPort: number) {
   const cli = spawnEbb([
@@ -116,7 +110,7 @@ test('reload: a new root, a listener added and one removed; nothing refused, res
   onAdded.write(requestText('/small.bin'));
   assert.equal((await fromAdded).sha256, smallB.sha256);
   onAdded.destroy();
-  assert.equal(await refused(removed, '127.0.0.2'), true, 'the removed listener is closed');
+  assert.equal(await isRefused(removed, '127.0.0.2'), true, 'the removed listener is closed');
   // The keep-alive connection opened before the reload: its next request sees the new root.
   const second = readResponse(keepAlive);
   keepAlive.write(requestText('/small.bin'));

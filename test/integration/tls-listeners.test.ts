@@ -183,13 +183,3 @@ test('an expired certificate is served with a warning naming it and its date', a
     /warning: the TLS certificate .*expired\.pem expired on 2020-01-02T00:00:00\.000Z/,
   );
 });
-
-test('with TLS listeners, an upgrade and a reload that changes TLS settings are refused, and ebb serves on', async () => {
-  const server = await startEbb(['--listen-tls', '127.0.0.1:0', ...tlsArgs, root.path]);
-  const [tlsPort = 0] = server.ports;
-  server.child.kill('SIGUSR2');
-  await server.stderr.waitFor(/upgrade \(SIGUSR2\) refused; still serving .*--listen-tls/);
-  const fetched = await download(tlsPort, `/${file.name}`, { transport });
-  assert.equal(fetched.sha256, file.sha256);
-  assert.equal(server.child.exitCode, null);
-});

@@ -17,14 +17,14 @@ const CASES: ReadonlyArray<{
 }> = [
   { name: 'nothing changed', before: {}, after: {}, changes: [], refused: [] },
   {
-    name: 'the rate limits are not reloaded (issue 13): a restart takes them',
+    name: 'the rate limits reload (issue 13)',
     before: {},
-    after: { 'rate-total': '1MB/s' },
-    changes: [],
-    refused: ['rateTotal: null → 1000000: needs a restart or `ebb upgrade`'],
+    after: { 'rate-total': '1MB/s', 'rate-per-connection': '100KB/s' },
+    changes: ['ratePerConnection: null → 100000', 'rateTotal: null → 1000000'],
+    refused: [],
   },
   {
-    name: 'TLS settings need a restart (an upgrade cannot hand TLS listeners over yet)',
+    name: 'TLS listeners added with their certificate and key (issue 13)',
     before: {},
     after: {
       listen: ['127.0.0.1:8080'],
@@ -32,12 +32,19 @@ const CASES: ReadonlyArray<{
       'tls-cert': 'c.pem',
       'tls-key': 'k.pem',
     },
-    changes: [],
-    refused: [
-      'listenTls: [] → [{"host":"127.0.0.1","port":8443}]: needs a restart',
-      'tlsCert: null → "/srv/c.pem": needs a restart',
-      'tlsKey: null → "/srv/k.pem": needs a restart',
+    changes: [
+      'listenTls: + 127.0.0.1:8443',
+      'tlsCert: null → "/srv/c.pem"',
+      'tlsKey: null → "/srv/k.pem"',
     ],
+    refused: [],
+  },
+  {
+    name: 'a TLS listener added and one removed, the certificate moved',
+    before: { 'listen-tls': ['127.0.0.1:1', '[::1]:2'], 'tls-cert': 'a.pem', 'tls-key': 'k.pem' },
+    after: { 'listen-tls': ['[::1]:2', '127.0.0.1:3'], 'tls-cert': 'b.pem', 'tls-key': 'k.pem' },
+    changes: ['listenTls: + 127.0.0.1:3, - 127.0.0.1:1', 'tlsCert: "/srv/a.pem" → "/srv/b.pem"'],
+    refused: [],
   },
   {
     name: 'root',

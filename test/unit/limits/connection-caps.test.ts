@@ -51,5 +51,10 @@ void test('ConnectionCaps counts per group, frees a slot on release, forgets emp
   assert.equal(a.kind === 'admit' && b.kind === 'admit', true);
   if (a.kind === 'admit') caps.release(a.group);
   assert.equal(caps.admit('2001:db8::4', limits).kind, 'admit');
-  assert.deepEqual(caps.counters, { open: 3, refusedPerIp: 1, refusedTotal: 0 });
+  assert.deepEqual(caps.counters, {
+    open: 3,
+    busiestGroupOpen: 2,
+    refusedPerIp: 1,
+    refusedTotal: 0,
+  });
 });

@@ -15,7 +15,10 @@ for (const [rate, quantum] of QUANTA) {
 
 /** Clients that ask again as soon as a grant arrives (the test ticks the mocked clock). */
 function share(wants: readonly number[], rate: number, quantum: number): number[] {
-  const bucket = new FairBucket(rate, quantum);
+  return shareFrom(new FairBucket(rate, quantum), wants, quantum);
+}
+
+function shareFrom(bucket: FairBucket, wants: readonly number[], quantum: number): number[] {
   const got = wants.map(() => 0);
   const ask = (i: number): void => {
     bucket.acquire(wants[i] ?? 0, (bytes) => {
@@ -62,3 +65,23 @@ void test('FairBucket: a cancelled waiter gets nothing; lift serves the waiters 
   t.mock.timers.tick(5000);
   assert.deepEqual(grants, ['a1000', 'c1000', 'd50000']);
 });
+
+const RATE_CHANGES: ReadonlyArray<readonly [label: string, fromRate: number, toRate: number]> = [
+  ['lowered 80 KB/s → 20 KB/s', 80_000, 20_000],
+  ['raised 20 KB/s → 80 KB/s (a waiter timed for the old rate is served sooner)', 20_000, 80_000],
+];
+
+for (const [label, fromRate, toRate] of RATE_CHANGES) {
+  void test(`FairBucket.setRate (a reload): ${label}, for the waiters too`, (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const bucket = new FairBucket(fromRate, 8192);
+    const got = shareFrom(bucket, [8192, 8192], 8192);
+    const sum = (): number => got.reduce((total, bytes) => total + bytes, 0);
+    for (let ms = 0; ms < 5_000; ms += 1) t.mock.timers.tick(1);
+    const before = sum();
+    bucket.setRate(toRate, 8192);
+    for (let ms = 0; ms < 5_000; ms += 1) t.mock.timers.tick(1);
+    const after = sum() - before;
+    assert.ok(Math.abs(after - 5 * toRate) <= 2 * 8192, `${after} bytes in 5 s at ${toRate} B/s`);
+  });
+}
