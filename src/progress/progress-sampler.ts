@@ -142,7 +142,11 @@ export class ProgressSampler {
   sample(): Promise<void> {
     if (this.sampling !== null) return this.sampling;
     const counts = this.registry.phaseCounts;
-    if (counts.responding + counts.delivering === 0) return Promise.resolve();
+    if (counts.responding + counts.delivering === 0) {
+      // Nothing in flight: the `ss` shell and its three pipes go until something is.
+      this.reader?.close();
+      return Promise.resolve();
+    }
     const looked = this.always || Date.now() < this.demandUntilMs;
     if (!looked && counts.delivering === 0) return Promise.resolve();
     // Nobody looking: only the last replies need the kernel's word (to close once delivered).
