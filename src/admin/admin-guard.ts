@@ -3,7 +3,7 @@
  * - Every request: `Host`, when present, must name the listener itself (`localhost`, a loopback address, or the
  *   address it is bound to; any port, as `ssh -L` changes it). A DNS-rebinding page's requests
  *   carry its own host name, so it can read nothing.
- * - A state-changing request (any method but GET and HEAD): an `Origin`, when present, must be
+ * - A state-changing request (any method but GET, HEAD and OPTIONS): an `Origin`, when present, must be
  *   the listener's own origin and `Sec-Fetch-Site` must not say cross-site, so a web page cannot
  *   send a CORS-simple `POST /stop`; and on TCP the token must come as `Authorization: Bearer`,
  *   since any local user can connect to a port. A Unix socket (0600) needs no token: its
@@ -73,7 +73,8 @@ export function decideAdminRequest(head: AdminRequestHead, policy: AdminPolicy):
   if (head.host !== undefined && !isOwnHost(head.host, policy.boundHost)) {
     return refuse(403, 'Host does not name this admin listener');
   }
-  if (head.method === 'GET' || head.method === 'HEAD') return allowed;
+  // OPTIONS is safe too (RFC 9110): HAProxy's default check, answered as /ready is.
+  if (head.method === 'GET' || head.method === 'HEAD' || head.method === 'OPTIONS') return allowed;
   if (head.origin !== undefined && head.origin !== `http://${head.host}`) {
     return refuse(403, 'cross-origin request refused');
   }

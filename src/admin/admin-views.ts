@@ -60,6 +60,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         listeners: sources.listenerAddresses(),
         olderGenerations: sources.olderGenerations(),
         warnings: sources.warnings?.() ?? [],
+        healthCheckers: drain.healthCheckers.active(Date.now()),
         ...(sources.limits === undefined ? {} : { limits: sources.limits() }),
       },
       limit,
@@ -77,7 +78,12 @@ export function createAdminViews(sources: AdminSources): AdminViews {
     state: () => lifecycleView(drain.state),
     drain: (timeoutMs) => void drain.drain({ trigger: 'admin', timeoutMs }),
     stop: () => void drain.stop('admin'),
-    watch: (watcher) => watchers.subscribe(watcher),
+    readinessAnswered: (poll) => drain.healthCheckers.record(poll, Date.now()),
+    // A first line at once: a drain delay of a few seconds is over before the first tick.
+    watch: (watcher) => {
+      watcher.progress(statusNow(1));
+      return watchers.subscribe(watcher);
+    },
   };
   const feed = new SnapshotFeed(
     (limit) => {

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { parseDurationMs } from '../config/duration.js';
 import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary, LifecycleState } from '../lifecycle/state.js';
+import type { ReadinessPoll } from '../lifecycle/health-checkers.js';
 import { sendJson, sendText, type AdminRoute } from './routes.js';
 
 /** Receives a drain's progress once a second, then its summary just before the server exits. */
@@ -18,6 +19,8 @@ export interface AdminControl {
   /** Starts a drain (or tightens its deadline); the state then says where it stands. */
   drain(timeoutMs: number | null): void;
   stop(): void;
+  /** A readiness poll was answered (`--drain-delay auto` counts the health checkers' answers). */
+  readinessAnswered(poll: ReadinessPoll): void;
   /** Subscribes to drain progress; returns the unsubscribe function. */
   watch(watcher: DrainWatcher): () => void;
 }
@@ -50,9 +53,16 @@ function stateJson(state: LifecycleState): object {
 }
 
 export function controlRoutes(control: AdminControl): AdminRoute[] {
-  /** 200 while serving, 503 from the instant a drain begins: what load balancers poll. */
-  const answerReadiness: AdminRoute['handle'] = (_request, response) => {
-    if (control.state().kind === 'serving') sendText(response, 200, 'ready\n');
+  /**
+   * 200 while serving, 503 from the instant a drain begins: what load balancers poll. Each answer
+   * that reached the socket is recorded, so the drain knows who polls and what it was told.
+   */
+  const answerReadiness: AdminRoute['handle'] = (request, response) => {
+    const ready = control.state().kind === 'serving';
+    const userAgent = request.headers['user-agent'] ?? '';
+    const client = request.socket.remoteAddress ?? 'unix';
+    response.once('finish', () => control.readinessAnswered({ client, userAgent, ready }));
+    if (ready) sendText(response, 200, 'ready\n');
     else sendText(response, 503, 'draining\n');
   };
   return [

@@ -75,8 +75,14 @@ export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
     unknown: 'number',
   });
   const slowest = isObject(value.forecast) ? value.forecast.slowest : undefined;
+  // Absent from an older server's JSON.
+  const delay =
+    value.delay === undefined ||
+    value.delay === null ||
+    hasFields(value.delay, { until: 'string', healthCheckersWaiting: 'number|null' });
   return (
     top &&
+    delay &&
     counters &&
     forecast &&
     (slowest === null || isConnectionRow(slowest)) &&

@@ -91,12 +91,30 @@ export function tableRow(row: ConnectionRow, width: number): string {
   ].join(' ');
 }
 
+/**
+ * A drain still serving for `--drain-delay`: `waiting for 2 health checkers (at most 8s more)`
+ * or `listeners close in 3s`; null when the listeners are closed (or never delayed).
+ */
+export function delayText(status: StatusSnapshot): string | null {
+  const delay = status.delay;
+  if (delay === undefined || delay === null) return null;
+  const leftSeconds = Math.max(0, (Date.parse(delay.until) - Date.parse(status.now)) / 1000);
+  const waiting = delay.healthCheckersWaiting;
+  if (waiting === null) return `listeners close in ${formatSeconds(leftSeconds)}`;
+  const checkers = waiting === 1 ? '1 health checker' : `${waiting} health checkers`;
+  return `waiting for ${checkers} to see 503 (at most ${formatSeconds(leftSeconds)} more)`;
+}
+
 /** `serving` or `draining since 12:00:01 (2m05s ago), deadline 12:30:00`. */
 export function stateLine(status: StatusSnapshot): string {
   if (status.state === 'serving') return 'serving';
   const ago = (Date.parse(status.now) - Date.parse(status.since)) / 1000;
   const deadline = status.deadline === null ? '' : `, deadline ${clockTime(status.deadline)}`;
-  return `${status.state} since ${clockTime(status.since)} (${formatSeconds(ago)} ago)${deadline}`;
+  const delay = delayText(status);
+  return (
+    `${status.state} since ${clockTime(status.since)} (${formatSeconds(ago)} ago)${deadline}` +
+    (delay === null ? '' : `, ${delay}`)
+  );
 }
 
 export function totalsLine(status: StatusSnapshot, throughputBytesPerSec?: number): string {

@@ -20,6 +20,7 @@ import {
 } from './admin-client.js';
 import { formatBytes, formatSeconds, printable } from './format.js';
 import { isDrainSummary, isObject, isStatusSnapshot } from './server-data.js';
+import { delayText } from './status-view.js';
 import {
   ADMIN_TARGET_OPTIONS,
   ADMIN_TARGET_USAGE,
@@ -180,18 +181,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** On a terminal, one line rewritten in place; otherwise a plain line every five seconds. */
+/**
+ * On a terminal, one line rewritten in place; otherwise a plain line every five seconds, and at
+ * once when the drain delay's waiting changes (a health checker has seen enough 503s).
+ */
 class ProgressLine {
   private lastPlainMs = 0;
+  private lastWaiting: number | null | undefined = undefined;
   constructor(private readonly out: NodeJS.WriteStream) {}
 
   show(status: StatusSnapshot): void {
     const text = describeProgress(status);
+    const waiting = status.delay?.healthCheckersWaiting ?? null;
     if (this.out.isTTY) this.out.write(`\r\x1b[K${text}`);
-    else if (Date.now() - this.lastPlainMs >= 5000) {
+    else if (Date.now() - this.lastPlainMs >= 5000 || waiting !== this.lastWaiting) {
       this.lastPlainMs = Date.now();
       this.out.write(`${text}\n`);
     }
+    this.lastWaiting = waiting;
   }
 
   done(): void {
@@ -203,8 +210,9 @@ export function describeProgress(status: StatusSnapshot): string {
   const c = status.counters;
   const slowest = status.forecast.slowest;
   const rate = slowest === null ? '-' : `${formatBytes(slowest.rateBytesPerSec)}/s`;
+  const delay = delayText(status);
   return (
-    `${status.state}: ${c.connections} connections, ${c.downloadsInFlight} downloads, ` +
+    `${status.state}${delay === null ? '' : ` (${delay})`}: ${c.connections} connections, ${c.downloadsInFlight} downloads, ` +
     `${formatBytes(c.bytesLeft)} left, slowest ${rate}, last done in ${formatSeconds(status.forecast.secondsLeft)}`
   );
 }

@@ -3,7 +3,7 @@
  * setting of the table in `settings.ts`, in its order, unset ones as comments. Pure.
  */
 import type { AdminAddress, ListenAddress, ServeConfig } from './schema.js';
-import type { AccessLog, DrainNew } from './values.js';
+import { AUTO_DRAIN_ANSWERS, type AccessLog, type DrainDelay, type DrainNew } from './values.js';
 import { SETTING_NAMES, SETTINGS, type SettingName, type SettingRow } from './settings.js';
 
 const UNITS: ReadonlyArray<readonly [string, number]> = [
@@ -33,6 +33,11 @@ function drainNewText(policy: DrainNew): string {
   return policy.kind === 'status503' ? '503' : 'refuse';
 }
 
+function drainDelayText(delay: DrainDelay): string {
+  if (delay.kind === 'fixed') return formatDurationMs(delay.ms);
+  return delay.answers === AUTO_DRAIN_ANSWERS ? 'auto' : `auto=${delay.answers}`;
+}
+
 function adminText(admin: AdminAddress | null): string {
   if (admin === null) return 'off';
   return admin.kind === 'unix' ? `unix:${admin.path}` : hostPort(admin);
@@ -48,6 +53,8 @@ function tomlValue(name: SettingName, config: ServeConfig): string | null {
       return JSON.stringify(accessLogText(config.accessLog));
     case 'drain-new':
       return JSON.stringify(drainNewText(config.drainNew));
+    case 'drain-delay':
+      return JSON.stringify(drainDelayText(config.drainDelay));
     case 'admin':
       return JSON.stringify(adminText(config.admin));
     default:

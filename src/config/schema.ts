@@ -12,6 +12,7 @@ import {
   checkAdmin,
   checkBoolean,
   checkCountOrOff,
+  checkDrainDelay,
   checkDrainNew,
   checkDuration,
   checkDurationOrOff,
@@ -71,7 +72,7 @@ function settingsShape(source: Source) {
     'write-idle-timeout': setting(checkDuration('positive')),
     'cache-control': setting(checkHeaderValue).nullable(),
     'drain-timeout': setting(checkDurationOrOff),
-    'drain-delay': setting(checkDuration('zero')),
+    'drain-delay': setting(checkDrainDelay),
     'drain-new': setting(checkDrainNew),
     'last-request-window': setting(checkDuration('zero')),
     'max-connections': setting(checkCountOrOff(1)),
@@ -104,7 +105,7 @@ export type SettingsLayer = { [Name in keyof Settings]?: Settings[Name] };
 export type ServeConfig = { readonly [Name in keyof Settings as FieldOf<Name>]: Settings[Name] };
 
 export type { AdminAddress, ListenAddress } from './address.js';
-export type { AccessLog, DrainNew } from './values.js';
+export type { AccessLog, DrainDelay, DrainNew } from './values.js';
 
 export type ParsedSettings =
   | { readonly ok: true; readonly settings: SettingsLayer }

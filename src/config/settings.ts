@@ -131,12 +131,13 @@ export const SETTINGS = {
     help: 'cut what is still downloading this long into a drain; off = wait while it progresses',
   },
   'drain-delay': {
-    field: 'drainDelayMs',
+    field: 'drainDelay',
     flag: 'string',
-    value: 'D',
-    default: '0s',
-    unit: 'duration',
-    help: 'wait this long after a drain is requested before closing the listeners',
+    value: 'auto|auto=N|D',
+    default: 'auto',
+    help:
+      'keep serving (/ready says 503) before a drain closes the listeners: auto = until each ' +
+      'health checker polling /ready got 503 N times (default 3; at most a minute; none: no delay)',
   },
   'drain-new': {
     field: 'drainNew',

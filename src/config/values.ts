@@ -30,6 +30,19 @@ export type AccessLog = { kind: 'off' } | { kind: 'stdout' } | { kind: 'file'; p
 export type DrainNew =
   { kind: 'refuse' } | { kind: 'status503' } | { kind: 'redirect'; url: string };
 
+/**
+ * `--drain-delay`: a fixed time, or `auto`: until every health checker polling /ready has been
+ * answered 503 `answers` times (bounded; none seen, no delay). See lifecycle/drain-delay.ts.
+ */
+export type DrainDelay =
+  | { readonly kind: 'fixed'; readonly ms: number }
+  | { readonly kind: 'auto'; readonly answers: number };
+
+/** HAProxy's `fall` and Kubernetes' `failureThreshold` both default to 3 failed checks. */
+export const AUTO_DRAIN_ANSWERS = 3;
+/** More answers than this would outlast the bound of a minute at common intervals. */
+export const MAX_AUTO_DRAIN_ANSWERS = 10;
+
 const accept = <T>(value: T): Checked<T> => ({ ok: true, value });
 const reject = (expected: string): Checked<never> => ({
   ok: false,
@@ -154,6 +167,24 @@ export function checkDrainNew(value: unknown): Checked<DrainNew> {
   return url === undefined
     ? reject('refuse, 503 or redirect=URL with an absolute http:// or https:// URL')
     : accept({ kind: 'redirect', url });
+}
+
+const AUTO_PREFIX = 'auto';
+
+/** `auto`, `auto=N` (N failed checks, 1–10) or a duration (`0s` = no delay). */
+export function checkDrainDelay(value: unknown): Checked<DrainDelay> {
+  const expected = `auto, auto=N (checks, 1–${MAX_AUTO_DRAIN_ANSWERS}) or a duration ${DURATION_EXAMPLES}`;
+  if (value === AUTO_PREFIX) return accept({ kind: 'auto', answers: AUTO_DRAIN_ANSWERS });
+  if (typeof value === 'string' && value.startsWith(`${AUTO_PREFIX}=`)) {
+    const text = value.slice(AUTO_PREFIX.length + 1);
+    const answers = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+    return answers >= 1 && answers <= MAX_AUTO_DRAIN_ANSWERS
+      ? accept({ kind: 'auto', answers })
+      : reject(expected);
+  }
+  if (typeof value !== 'string' || parseDurationMs(value) === undefined) return reject(expected);
+  const ms = checkDuration('zero')(value);
+  return ms.ok ? accept({ kind: 'fixed', ms: ms.value }) : ms;
 }
 
 /** Peers in the URLs sent (Link, metalinks): so many that a response head stays small. */

@@ -8,6 +8,9 @@
 import type { DrainableConnection } from '../http/connection.js';
 import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
 import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
+import { checkersWaiting, planDrainDelay, type DelayPlan } from './drain-delay.js';
+import { HealthCheckers, type HealthChecker } from './health-checkers.js';
+import type { DrainDelay } from '../config/values.js';
 import {
   drainDeadline,
   drainExitStatus,
@@ -47,6 +50,7 @@ export type DrainObserver = (state: DrainState) => void;
 
 type TimerName = 'delay' | 'lastRequestWindow' | 'deadline';
 type DrainingState = Extract<DrainState, { kind: 'draining' }>;
+type DelayingState = Extract<DrainState, { kind: 'delaying' }>;
 
 export class Drain implements ResponseSink {
   private current: DrainState = { kind: 'serving', sinceMs: Date.now() };
@@ -66,8 +70,14 @@ export class Drain implements ResponseSink {
     private readonly connections: DrainConnections,
     private settings: DrainSettings,
     private readonly say: (line: string) => void,
+    /** Who polls /ready (the admin routes record them): what `--drain-delay auto` waits for. */
+    readonly healthCheckers = new HealthCheckers(),
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    healthCheckers.onPoll((checker) => {
+      if (checker.polls === 2) this.say(describeNewChecker(checker, this.settings.drainDelay));
+      this.checkerAnswered();
+    });
   }
 
   get state(): DrainState {
@@ -139,7 +149,12 @@ export class Drain implements ResponseSink {
         bytesLeft += entry.bytesLeft;
       }
     }
-    return `drain in progress: ${this.connections.size} connections open, ${left} downloads with ${formatBytes(bytesLeft)} left`;
+    const s = this.current;
+    const waiting =
+      s.kind === 'delaying' && s.healthCheckers !== null
+        ? `, waiting for ${s.healthCheckers.waitingFor} health checkers`
+        : '';
+    return `drain in progress: ${this.connections.size} connections open, ${left} downloads with ${formatBytes(bytesLeft)} left${waiting}`;
   }
 
   /** A reply cut while it was still being written. */
@@ -165,23 +180,68 @@ export class Drain implements ResponseSink {
     handedOver: boolean,
   ): void {
     const deadlineMs = drainDeadline(nowMs, this.settings.drainTimeoutMs, requestedMs, null);
+    const plan: DelayPlan = handedOver
+      ? { kind: 'none' }
+      : planDrainDelay(this.settings.drainDelay, this.healthCheckers.active(nowMs));
     this.say(
       `draining (${trigger}): ${this.connections.size} connections open` +
         (deadlineMs === null
           ? ', no deadline'
-          : `, deadline in ${Math.round((deadlineMs - nowMs) / 1000)} s`),
+          : `, deadline in ${Math.round((deadlineMs - nowMs) / 1000)} s`) +
+        describePlan(plan),
     );
     this.armDeadline(deadlineMs);
-    const delayMs = handedOver ? 0 : this.settings.drainDelayMs;
-    if (delayMs === 0) {
+    if (plan.kind === 'none') {
       this.closeDown({ sinceMs: nowMs, trigger, deadlineMs }, handedOver);
       return;
     }
-    this.enter({ kind: 'delaying', sinceMs: nowMs, trigger, untilMs: nowMs + delayMs, deadlineMs });
-    this.arm('delay', delayMs, () => {
-      const s = this.current;
-      if (s.kind === 'delaying') this.closeDown(s);
+    this.enter({
+      kind: 'delaying',
+      sinceMs: nowMs,
+      trigger,
+      untilMs: nowMs + plan.ms,
+      deadlineMs,
+      healthCheckers:
+        plan.kind === 'auto'
+          ? { waitingFor: plan.waitingFor, answersNeeded: plan.answersNeeded }
+          : null,
     });
+    this.arm('delay', plan.ms, () => {
+      const s = this.current;
+      if (s.kind !== 'delaying') return;
+      // Closed first, told after: a client reading the line finds the listeners closed.
+      this.closeDown(s);
+      if (s.healthCheckers !== null) {
+        this.say(
+          `drain delay over after ${Math.round((plan.ms / 1000) * 10) / 10} s: ` +
+            `${s.healthCheckers.waitingFor} health checkers not yet answered 503 ` +
+            `${s.healthCheckers.answersNeeded} times; listeners closed`,
+        );
+      }
+    });
+  }
+
+  /** `--drain-delay auto`: a checker was answered; the delay ends once none is waiting. */
+  private checkerAnswered(): void {
+    const s = this.current;
+    if (s.kind !== 'delaying' || s.healthCheckers === null) return;
+    const { answersNeeded } = s.healthCheckers;
+    const waitingFor = checkersWaiting(
+      this.healthCheckers.active(Date.now()),
+      answersNeeded,
+    ).length;
+    if (waitingFor === s.healthCheckers.waitingFor) return;
+    const next: DelayingState = { ...s, healthCheckers: { waitingFor, answersNeeded } };
+    if (waitingFor > 0) {
+      this.enter(next);
+      return;
+    }
+    this.disarm('delay');
+    this.closeDown(next);
+    this.say(
+      `every health checker has been answered 503 ${answersNeeded} times ` +
+        `(after ${((Date.now() - s.sinceMs) / 1000).toFixed(1)} s): listeners closed`,
+    );
   }
 
   /**
@@ -189,7 +249,7 @@ export class Drain implements ResponseSink {
    * last-request window (a request racing onto one is answered, not reset), then are closed.
    */
   private closeDown(
-    from: Pick<DrainingState, 'sinceMs' | 'trigger' | 'deadlineMs'>,
+    from: Pick<DrainingState | DelayingState, 'sinceMs' | 'trigger' | 'deadlineMs'>,
     handedOver = false,
   ): void {
     const keepListening = !handedOver && this.settings.drainNew.kind !== 'refuse';
@@ -316,4 +376,29 @@ export class Drain implements ResponseSink {
       this.recordCut(response, delivery.outcome, delivery.bytesAcked);
     }
   }
+}
+
+/** What the drain's first line says of its delay. */
+function describePlan(plan: DelayPlan): string {
+  switch (plan.kind) {
+    case 'none':
+      return '';
+    case 'fixed':
+      return `, closing the listeners in ${plan.ms / 1000} s`;
+    case 'auto':
+      return (
+        `, waiting for ${plan.waitingFor} health checkers to be answered 503 ` +
+        `${plan.answersNeeded} times (at most ${(plan.ms / 1000).toFixed(1)} s)`
+      );
+  }
+}
+
+/** Told once a client has polled twice: the operator learns who a drain will wait for. */
+function describeNewChecker(checker: HealthChecker, delay: DrainDelay): string {
+  const agent = checker.userAgent.replace(/[^\x20-\x7e]/g, '?');
+  const every = ((checker.intervalMs ?? 0) / 1000).toFixed(1);
+  return (
+    `health checker ${checker.client}${agent === '' ? '' : ` (${agent})`} polls /ready every ${every} s` +
+    (delay.kind === 'auto' ? `; a drain waits until it has seen 503 ${delay.answers} times` : '')
+  );
 }

@@ -3,6 +3,7 @@
  * or stopping (immediate) from any of them. Each state carries what it needs.
  */
 import { EXIT_STATUS } from '../errors.js';
+import type { DrainDelay } from '../config/values.js';
 
 export type StopTrigger =
   | 'SIGINT'
@@ -20,8 +21,11 @@ export type DrainState =
       readonly kind: 'delaying';
       readonly sinceMs: number;
       readonly trigger: StopTrigger;
+      /** The end of a fixed delay; with `auto`, its bound. */
       readonly untilMs: number;
       readonly deadlineMs: number | null;
+      /** `auto`: the health checkers still to be answered 503 enough; null for a fixed delay. */
+      readonly healthCheckers: HealthCheckerWait | null;
     }
   | {
       readonly kind: 'draining';
@@ -36,6 +40,12 @@ export type DrainState =
     }
   | { readonly kind: 'stopping'; readonly sinceMs: number; readonly trigger: StopTrigger };
 
+export interface HealthCheckerWait {
+  /** Checkers not yet answered 503 `answersNeeded` times. */
+  readonly waitingFor: number;
+  readonly answersNeeded: number;
+}
+
 /** The state as the admin API, the status snapshot and the metrics show it. */
 export type LifecycleState =
   | { readonly kind: 'serving'; readonly sinceMs: number }
@@ -45,6 +55,8 @@ export type LifecycleState =
       readonly trigger: StopTrigger;
       /** Until then the listeners keep serving normally (`--drain-delay`); /ready is 503. */
       readonly delayUntilMs: number | null;
+      /** `--drain-delay auto`: the health checkers the delay still waits for. */
+      readonly healthCheckers: HealthCheckerWait | null;
       /** When whatever remains is cut; null waits as long as downloads progress. */
       readonly deadlineMs: number | null;
     }
@@ -58,7 +70,7 @@ export function lifecycleView(state: DrainState): LifecycleState {
     case 'delaying':
       return { ...state, kind: 'draining', delayUntilMs: state.untilMs };
     case 'draining':
-      return { ...state, delayUntilMs: null };
+      return { ...state, delayUntilMs: null, healthCheckers: null };
   }
 }
 
@@ -87,7 +99,7 @@ export type DrainNewPolicy =
 
 export interface DrainSettings {
   readonly drainTimeoutMs: number | null;
-  readonly drainDelayMs: number;
+  readonly drainDelay: DrainDelay;
   readonly drainNew: DrainNewPolicy;
   readonly lastRequestWindowMs: number;
 }

@@ -8,6 +8,7 @@ import type { LifecycleState } from './state.js';
 import type { GenerationRow } from './handover-protocol.js';
 import type { Warning } from './warnings.js';
 import type { LimitsStatus } from '../limits/limits-status.js';
+import type { HealthChecker } from './health-checkers.js';
 
 export interface ConnectionRow {
   readonly id: number;
@@ -65,6 +66,29 @@ export interface StatusSnapshot {
   readonly warnings?: readonly Warning[];
   /** Connection caps and rate limits (optional for readers of an older server's JSON). */
   readonly limits?: LimitsStatus;
+  /**
+   * A drain still serving for `--drain-delay`: until when, and with `auto` how many health
+   * checkers it still waits for (null for a fixed delay). Null otherwise; optional for readers of
+   * an older server's JSON.
+   */
+  readonly delay?: DelayStatus | null;
+  /** Who polled /ready at least twice within the last minute (optional, as above). */
+  readonly healthCheckers?: readonly HealthCheckerRow[];
+}
+
+export interface DelayStatus {
+  readonly until: string;
+  readonly healthCheckersWaiting: number | null;
+  readonly answersNeeded: number | null;
+}
+
+export interface HealthCheckerRow {
+  readonly client: string;
+  readonly userAgent: string;
+  readonly intervalMs: number | null;
+  readonly lastSeen: string;
+  /** How many times it has been answered 503. */
+  readonly answered503: number;
 }
 
 export interface StatusContext {
@@ -76,6 +100,7 @@ export interface StatusContext {
   readonly olderGenerations?: readonly GenerationRow[];
   readonly warnings?: readonly Warning[];
   readonly limits?: LimitsStatus;
+  readonly healthCheckers?: readonly HealthChecker[];
 }
 
 function iso(ms: number): string {
@@ -186,6 +211,23 @@ export function buildStatus(
     connectionsOmitted: rows.length - kept.length,
     olderGenerations: ctx.olderGenerations ?? [],
     warnings: ctx.warnings ?? [],
+    delay: delayOf(state),
+    healthCheckers: (ctx.healthCheckers ?? []).map((checker) => ({
+      client: checker.client,
+      userAgent: checker.userAgent,
+      intervalMs: checker.intervalMs,
+      lastSeen: iso(checker.lastSeenMs),
+      answered503: checker.notReadyAnswers,
+    })),
     ...(ctx.limits === undefined ? {} : { limits: ctx.limits }),
+  };
+}
+
+function delayOf(state: LifecycleState): DelayStatus | null {
+  if (state.kind !== 'draining' || state.delayUntilMs === null) return null;
+  return {
+    until: iso(state.delayUntilMs),
+    healthCheckersWaiting: state.healthCheckers?.waitingFor ?? null,
+    answersNeeded: state.healthCheckers?.answersNeeded ?? null,
   };
 }

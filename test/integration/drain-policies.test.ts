@@ -46,8 +46,9 @@ for (const { suffix, listenArgs, transport } of variants) {
   }
 
   test(`--drain-new 503: newcomers get 503 + Retry-After + Connection: close until the last download ends${suffix}`, async () => {
+    // No drain delay: this test's own /ready polls would make it a health checker to wait for.
     const server = await startEbb([
-      ...base('--drain-new', '503', '--admin', '127.0.0.1:0'),
+      ...base('--drain-new', '503', '--admin', '127.0.0.1:0', '--drain-delay', '0s'),
       root.path,
     ]);
     const admin = adminPortOf(server.stderr.lines);

@@ -1,8 +1,8 @@
 /**
- * aria2c (Debian's) downloads one file through its `.meta4` from two real ebb nodes at once,
- * verifies the sha-256 the metalink gives, and keeps going when one node is drained mid-way:
- * that node finishes its segment in flight, refuses new connections, and aria2c takes the rest
- * from the other.
+ * aria2c (Debian's) downloads one file through its `.meta4` from two real ebb nodes at once (each
+ * the other's `--peer`, `--digests on`), verifies the sha-256 the metalink gives, and keeps going
+ * when one node is drained mid-way: that node finishes its segment in flight, refuses new
+ * connections, and aria2c takes the rest from the other.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { LineFollower, startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, sha256, writeRandomFile } from '../helpers/fixtures.js';
 import { waitForLogLine } from '../helpers/raw-http.js';
+import { freePort } from '../../bench/ports.js';
 
 after(stopAll);
 
@@ -31,16 +32,18 @@ await copyFile(join(rootA, file.name), join(rootB, file.name));
 const longAgo = new Date('2025-01-01T00:00:00Z');
 for (const root of [rootA, rootB]) await utimes(join(root, file.name), longAgo, longAgo);
 
-// Two host names, as two mirrors have: aria2c counts connections per host, not per port.
+// Two host names, as two mirrors have: aria2c counts connections per host, not per port. Each
+// node is the other's peer, so A's port is chosen before B starts.
 const common = ['--digests', 'on'];
 const logB = join(stateB, 'access.log');
 const logA = join(stateA, 'access.log');
+const portA = await freePort();
 const nodeB = await startEbb([
-  ...['--listen', '[::1]:0', ...common],
+  ...['--listen', '[::1]:0', ...common, '--peer', `http://127.0.0.1:${portA}`],
   ...['--state-dir', stateB, '--access-log', logB, rootB],
 ]);
 const nodeA = await startEbb([
-  ...['--listen', '127.0.0.1:0', ...common],
+  ...['--listen', `127.0.0.1:${portA}`, ...common],
   '--state-dir',
   stateA,
   '--access-log',
@@ -100,6 +103,8 @@ test('aria2c downloads through the .meta4 from both nodes, one drained mid-way, 
   const meta = await (await fetch(`http://127.0.0.1:${nodeA.port}/${file.name}.meta4`)).text();
   assert.match(meta, new RegExp(`<hash type="sha-256">${file.sha256}</hash>`));
   assert.match(meta, new RegExp(`<url priority="2">http://\\[::1\\]:${nodeB.port}/`));
+  const metaB = await (await fetch(`http://[::1]:${nodeB.port}/${file.name}.meta4`)).text();
+  assert.match(metaB, new RegExp(`<url priority="2">http://127\\.0\\.0\\.1:${portA}/`));
 
   const aria2c = runAria2c(file.name, '1M');
   const stdout = new LineFollower(aria2c.stdout);

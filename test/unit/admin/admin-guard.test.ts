@@ -26,6 +26,8 @@ const CASES: ReadonlyArray<readonly [string, AdminPolicy, Partial<AdminRequestHe
   ['a plain GET', TCP, {}, 200],
   ['HEAD', TCP, { method: 'HEAD' }, 200],
   ['GET without Host (an HTTP/1.0 probe)', TCP, { host: undefined }, 200],
+  // HAProxy's default `option httpchk`: no Host, no token; it must reach the readiness answer.
+  ['OPTIONS without Host or token', TCP, { method: 'OPTIONS', host: undefined }, 200],
   ['POST without Host still needs the token', TCP, { method: 'POST', host: undefined }, 401],
   ['GET with a rebinding host name', TCP, { host: 'evil.example:9000' }, 403],
   ['GET with a name ending like an address', TCP, { host: '127.0.0.1.nip.io' }, 403],

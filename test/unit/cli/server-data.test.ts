@@ -48,6 +48,18 @@ const SNAPSHOTS: ReadonlyArray<readonly [string, unknown, boolean]> = [
   ['a listener that is not text', { ...snapshot, listeners: [1] }, false],
   ['a row with a numeric client', { ...snapshot, connections: [{ ...row, client: 5 }] }, false],
   ['a pid as text', { ...snapshot, pid: '1' }, false],
+  [
+    'a drain delay',
+    { ...snapshot, delay: { until: snapshot.now, healthCheckersWaiting: 2, answersNeeded: 3 } },
+    true,
+  ],
+  ['no drain delay', { ...snapshot, delay: null }, true],
+  ['a drain delay without until', { ...snapshot, delay: { healthCheckersWaiting: 2 } }, false],
+  [
+    'a drain delay waiting for text',
+    { ...snapshot, delay: { until: snapshot.now, healthCheckersWaiting: 'two' } },
+    false,
+  ],
 ];
 
 for (const [what, value, ok] of SNAPSHOTS) {

@@ -143,7 +143,7 @@ const SCENARIOS: Scenario[] = POLICIES.flatMap((policy) =>
 function settings(s: Pick<Scenario, 'policy' | 'delayMs' | 'deadlineMs'>): DrainSettings {
   return {
     drainNew: s.policy,
-    drainDelayMs: s.delayMs,
+    drainDelay: { kind: 'fixed', ms: s.delayMs },
     drainTimeoutMs: s.deadlineMs,
     lastRequestWindowMs: WINDOW_MS,
   };

@@ -46,6 +46,7 @@ test('rows: downloads first, unknown ETA (stalled) first, then the longest; idle
         sinceMs: NOW_MS - 5000,
         trigger: 'SIGINT',
         delayUntilMs: null,
+        healthCheckers: null,
         deadlineMs: NOW_MS + 60_000,
       },
       startedAtMs: NOW_MS - 60_000,
