@@ -16,7 +16,7 @@
  * ACCEPT_QUEUE_BOUND_MS, after which the listener closes whatever is queued.
  */
 import type { Server } from 'node:net';
-import { listenTcpKey, readListenQueuesNow } from '../progress/tcp-queue.js';
+import { listenTcpKey, readListenQueuesNow } from '../progress/kernel-queues-now.js';
 
 /**
  * How long a closing listener may keep accepting. Taking a full backlog (511) one per loop turn

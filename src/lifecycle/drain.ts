@@ -7,7 +7,7 @@
  */
 import type { DrainableConnection } from '../http/connection.js';
 import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
-import { readQueuesNow } from '../progress/tcp-queue.js';
+import { readQueuesNow } from '../progress/kernel-queues-now.js';
 import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
 import { checkersWaiting, planDrainDelay, type DelayPlan } from './drain-delay.js';
 import { HealthCheckers, type HealthChecker } from './health-checkers.js';

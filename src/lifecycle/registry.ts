@@ -18,7 +18,7 @@ import {
   type WriteOutcome,
 } from '../http/types.js';
 import { sendQueueNow } from '../progress/send-queue-now.js';
-import { tcpKey } from '../progress/tcp-queue.js';
+import { tcpKey } from '../progress/tcp-key.js';
 import { formatAddress } from './listeners.js';
 import type { ResponseRecord, ResponseSink } from './response-record.js';
 

@@ -3,7 +3,7 @@
  * socket is destroyed right after and its /proc row with it. A drain deadline cuts every
  * connection in one turn of the event loop, so one read of the table serves every cut of a turn.
  */
-import { readQueuesNow } from './tcp-queue.js';
+import { readQueuesNow } from './kernel-queues-now.js';
 
 let thisTurn: Map<string, number> | null = null;
 

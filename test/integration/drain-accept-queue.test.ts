@@ -17,7 +17,7 @@ import { connect } from 'node:net';
 import { startEbb, stopAll } from '../helpers/ebb-process.js';
 import { makeTempDir, sha256, writeRandomFile } from '../helpers/fixtures.js';
 import { parseResponses } from '../helpers/raw-http.js';
-import { listenTcpKey, readQueuesNow } from '../../src/progress/tcp-queue.js';
+import { listenTcpKey, readQueuesNow } from '../../src/progress/kernel-queues-now.js';
 
 after(stopAll);
 
