@@ -79,17 +79,34 @@ const EPOLL_SYSCALLS: Readonly<Record<string, readonly string[]>> = {
   arm64: ['22', '441'],
 };
 
-/** Stops `pid` (SIGSTOP) at a moment its main thread is idle in epoll_wait. */
+/** The state letter of `pid` in /proc/PID/stat (`T` once a SIGSTOP has taken effect). */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/**
+ * Stops `pid` (SIGSTOP) at a moment its main thread is idle in epoll_wait. The signal takes
+ * effect asynchronously: the syscall is read only once the kernel reports the process stopped,
+ * else a still-running process reads as "running" and every try is wasted.
+ */
 async function stopWhileIdle(pid: number): Promise<void> {
   const idle = EPOLL_SYSCALLS[process.arch] ?? [];
+  const seen = new Set<string>();
   for (let tries = 0; tries < 50; tries++) {
     process.kill(pid, 'SIGSTOP');
+    for (let waits = 0; waits < 1000 && processState(pid) !== 'T'; waits++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const syscall = readFileSync(`/proc/${pid}/syscall`, 'latin1').split(' ')[0] ?? '';
     if (idle.includes(syscall)) return;
+    seen.add(syscall);
     process.kill(pid, 'SIGCONT'); // caught running: let it go back to its loop
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, tries));
   }
-  throw new Error(`could not stop pid ${pid} while idle in epoll_wait`);
+  throw new Error(
+    `could not stop pid ${pid} while idle in epoll_wait (seen: ${[...seen].join(', ')})`,
+  );
 }
 
 const DELAY_MS = 300;
