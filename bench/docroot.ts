@@ -13,7 +13,12 @@ export const FILES = {
   medium: '/100k.bin',
   big: '/big.bin',
   listing: '/dir/',
+  /** What apt fetches each run: mostly answered 304 (If-Modified-Since), sometimes in full. */
+  inRelease: '/debian/dists/stable/InRelease',
+  packages: '/debian/dists/stable/main/binary-amd64/Packages.xz',
 } as const;
+
+const MIRROR_FILE_BYTES = { inRelease: 150 * 1024, packages: 64 * 1024 } as const;
 
 export const LISTING_FILE_COUNT = 200;
 
@@ -60,6 +65,9 @@ export async function buildDocroot(root: string, bigFileBytes: number): Promise<
   await writeFile(join(root, FILES.small), randomBytes(1024));
   await writeFile(join(root, FILES.medium), randomBytes(100 * 1024));
   linkOrCopy(await cachedBigFile(bigFileBytes), join(root, FILES.big));
+  mkdirSync(join(root, '/debian/dists/stable/main/binary-amd64'), { recursive: true, mode: 0o755 });
+  await writeFile(join(root, FILES.inRelease), randomBytes(MIRROR_FILE_BYTES.inRelease));
+  await writeFile(join(root, FILES.packages), randomBytes(MIRROR_FILE_BYTES.packages));
   const dir = join(root, FILES.listing);
   mkdirSync(dir, { mode: 0o755 });
   for (let index = 0; index < LISTING_FILE_COUNT; index += 1) {

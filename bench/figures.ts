@@ -8,7 +8,11 @@ export interface Figure {
   readonly decimals: number;
   /** Printed beside the label, e.g. "1 round". */
   readonly note?: string;
+  /** Latencies, CPU and memory: the best Node peer is the one with the lowest median. */
+  readonly lowerIsBetter?: boolean;
 }
+
+const LOWER = { lowerIsBetter: true } as const;
 
 export type Target =
   | { readonly kind: 'ratio-at-least'; readonly figure: string; readonly ratio: number }
@@ -24,6 +28,9 @@ export const WRK_CASES = [
 
 export type LogMode = 'off' | 'on';
 
+/** Parts of a slow-client run: while the send buffers fill, after, and both. */
+export type SlowWindow = 'ramp' | 'steady' | 'all';
+
 export const figureIds = {
   rps: (key: string, log: LogMode) => `rps-${key}-log-${log}`,
   p99: (key: string, log: LogMode) => `p99-${key}-log-${log}`,
@@ -33,9 +40,12 @@ export const figureIds = {
   slowRssPerConn: (n: number) => `slow-${n}-rss-kib-per-conn`,
   slowRss: (n: number) => `slow-${n}-rss-mib`,
   slowCpu: (n: number) => `slow-${n}-cpu-pct`,
+  slowCpuPerGiB: (n: number, window: SlowWindow) => `slow-${n}-cpu-s-per-gib-${window}`,
   slowAlive: (n: number) => `slow-${n}-alive`,
   slowProgressing: (n: number) => `slow-${n}-progressing`,
   statusMs: (n: number) => `status-ms-${n}`,
+  mixP50: (n: number) => `mix-${n}-p50-ms`,
+  mixP99: (n: number) => `mix-${n}-p99-ms`,
 };
 
 export interface FigurePlan {
@@ -62,22 +72,64 @@ export function listFigures(plan: FigurePlan): Figure[] {
         id: figureIds.p99(key, log),
         label: `${label} p99 ms, log ${log}`,
         decimals: 2,
+        ...LOWER,
       });
     }
   }
   figures.push({ id: figureIds.listingRps, label: 'listing (200 files) req/s', decimals: 0 });
   const big = `512 MiB x${plan.largeClients}`;
   figures.push({ id: figureIds.largeMBps, label: `${big} MB/s`, decimals: 0 });
-  figures.push({ id: figureIds.largeCpu, label: `${big} CPU s/GiB`, decimals: 2 });
+  figures.push({ id: figureIds.largeCpu, label: `${big} CPU s/GiB`, decimals: 2, ...LOWER });
   for (const n of plan.slowCounts) {
     const note = roundsNote(plan.slowRoundsByCount.get(n));
     const slow = `slow ${n.toLocaleString('en-US')}`;
     figures.push(
-      { id: figureIds.slowRssPerConn(n), label: `${slow}: RSS KiB/conn`, decimals: 1, ...note },
-      { id: figureIds.slowRss(n), label: `${slow}: RSS MiB`, decimals: 0, ...note },
-      { id: figureIds.slowCpu(n), label: `${slow}: CPU % (${plan.holdS} s)`, decimals: 1, ...note },
+      {
+        id: figureIds.slowRssPerConn(n),
+        label: `${slow}: RSS KiB/conn`,
+        decimals: 1,
+        ...note,
+        ...LOWER,
+      },
+      { id: figureIds.slowRss(n), label: `${slow}: RSS MiB`, decimals: 0, ...note, ...LOWER },
+      {
+        id: figureIds.slowCpu(n),
+        label: `${slow}: CPU % (${plan.holdS} s)`,
+        decimals: 1,
+        ...note,
+        ...LOWER,
+      },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'all'),
+        label: `${slow}: CPU s/GiB delivered`,
+        decimals: 2,
+        ...note,
+        ...LOWER,
+      },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'ramp'),
+        label: `${slow}: CPU s/GiB, ramp`,
+        decimals: 2,
+        ...note,
+        ...LOWER,
+      },
+      {
+        id: figureIds.slowCpuPerGiB(n, 'steady'),
+        label: `${slow}: CPU s/GiB, steady`,
+        decimals: 2,
+        ...note,
+        ...LOWER,
+      },
       { id: figureIds.slowAlive(n), label: `${slow}: alive`, decimals: 0, ...note },
       { id: figureIds.slowProgressing(n), label: `${slow}: progressing`, decimals: 0, ...note },
+    );
+  }
+  const smallest = plan.slowCounts[0];
+  if (smallest !== undefined) {
+    const mix = `mirror mix beside ${smallest.toLocaleString('en-US')} slow`;
+    figures.push(
+      { id: figureIds.mixP50(smallest), label: `${mix}: small p50 ms`, decimals: 2, ...LOWER },
+      { id: figureIds.mixP99(smallest), label: `${mix}: small p99 ms`, decimals: 2, ...LOWER },
     );
   }
   const largest = plan.slowCounts.at(-1);
@@ -86,6 +138,7 @@ export function listFigures(plan: FigurePlan): Figure[] {
       id: figureIds.statusMs(largest),
       label: `/status ms, ${largest.toLocaleString('en-US')} conns`,
       decimals: 2,
+      ...LOWER,
       ...roundsNote(plan.slowRoundsByCount.get(largest)),
     });
   }
@@ -103,7 +156,10 @@ export function listTargets(plan: FigurePlan): Target[] {
   ];
   const smallest = plan.slowCounts[0];
   if (smallest !== undefined) {
-    targets.push({ kind: 'at-most', figure: figureIds.slowRssPerConn(smallest), limit: 24 });
+    targets.push(
+      { kind: 'at-most', figure: figureIds.slowRssPerConn(smallest), limit: 24 },
+      { kind: 'ratio-at-most', figure: figureIds.slowCpuPerGiB(smallest, 'all'), ratio: 3 },
+    );
   }
   const largest = plan.slowCounts.at(-1);
   if (largest !== undefined) {

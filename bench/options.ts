@@ -6,7 +6,16 @@ import { parseArgs } from 'node:util';
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
-export const SECTION_NAMES = ['wrk', 'large', 'slow', 'listing', 'status', 'tls', 'rates'] as const;
+export const SECTION_NAMES = [
+  'wrk',
+  'large',
+  'slow',
+  'listing',
+  'status',
+  'mix',
+  'tls',
+  'rates',
+] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -25,6 +34,9 @@ export interface BenchOptions {
   /** Also run the Node peers in the smallest slow-client run. */
   readonly slowPeers: boolean;
   readonly largeClients: number;
+  /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
+  readonly mixRatePerS: number;
+  readonly mixDurationS: number;
   readonly bigFileBytes: number;
   /** Servers on CPU 0, clients on CPU 1. */
   readonly pin: boolean;
@@ -35,6 +47,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --rounds N     interleaved rounds (default 3; --quick: 1)
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
+  --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
+  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 12)
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
@@ -48,6 +62,13 @@ function parseList<T extends string>(text: string, allowed: readonly T[], flag: 
   return items as T[];
 }
 
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${flag}: not a positive number: ${text}`);
+  return value;
+}
+
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -56,6 +77,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       rounds: { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
+      'slow-counts': { type: 'string' },
+      'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -76,12 +99,24 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     wrkDurationS: quick ? 2 : 5,
     wrkWarmupS: 1,
     wrkConnections: 50,
-    slowCounts: quick ? [200] : [1_000, 10_000],
-    slowHoldS: quick ? 12 : 30,
+    slowCounts:
+      values['slow-counts'] === undefined
+        ? quick
+          ? [200]
+          : [1_000, 10_000]
+        : values['slow-counts'].split(',').map((text) => positiveNumber(text, '--slow-counts')),
+    slowHoldS:
+      values['slow-hold'] === undefined
+        ? quick
+          ? 12
+          : 75
+        : positiveNumber(values['slow-hold'], '--slow-hold'),
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
     largeClients: 4,
+    mixRatePerS: 50,
+    mixDurationS: quick ? 4 : 20,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
   };

@@ -15,7 +15,12 @@ import { parseBenchOptions, type BenchOptions, type ServerName } from './options
 import { ensurePrerequisites } from './prereqs.js';
 import { Results } from './results.js';
 import { EBB_BIN, EBB_MAIN, isEbbBuilt, serverSpec } from './servers.js';
-import { runRequestSession, runSlowSession, type SessionContext } from './sessions.js';
+import {
+  runMirrorMixSession,
+  runRequestSession,
+  runSlowSession,
+  type SessionContext,
+} from './sessions.js';
 import { renderTable } from './table.js';
 import { runTlsSections } from './tls-sections.js';
 
@@ -94,6 +99,22 @@ async function runSlowRounds(
   }
 }
 
+async function runMixRounds(
+  context: SessionContext,
+  servers: readonly ServerName[],
+  plan: FigurePlan,
+) {
+  const { options } = context;
+  const count = plan.slowCounts[0];
+  if (options.skip.has('mix') || count === undefined) return;
+  for (let round = 1; round <= options.rounds; round += 1) {
+    console.log(`bench: mirror mix beside ${count} slow clients, round ${round}/${options.rounds}`);
+    for (const name of servers.filter((server) => SLOW_SERVERS.includes(server))) {
+      await runMirrorMixSession(serverSpec(name), context, count);
+    }
+  }
+}
+
 function machineLine(fdLimit: number): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} x ${cpu}, Node ${process.version}, fd limit ${fdLimit}`;
@@ -150,6 +171,7 @@ async function main(): Promise<void> {
     const context: SessionContext = { options, results, launch: { root, workDir, fdLimit } };
     await runRequestRounds(context, servers);
     await runSlowRounds(context, servers, plan);
+    await runMixRounds(context, servers, plan);
     tlsSections = await runTlsSections(context, servers);
   } finally {
     await stopAllChildren();

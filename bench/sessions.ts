@@ -8,8 +8,9 @@ import { measureLargeDownload } from './large-download.js';
 import type { BenchOptions } from './options.js';
 import type { Results } from './results.js';
 import { startServer, type LaunchInput, type RunningServer, type ServerSpec } from './servers.js';
-import { measureSlowClients } from './slow-clients.js';
+import { cpuSecondsPerGiB, measureSlowClients, type DeliveryWindow } from './slow-clients.js';
 import { measureStatusMs } from './status-probe.js';
+import { measureMirrorMix } from './mirror-mix.js';
 import { measureWrk, type WrkSettings } from './wrk.js';
 
 /** A wrk sample with more failed requests than this share of the total is not counted. */
@@ -117,6 +118,19 @@ export async function runRequestSession(
   });
 }
 
+function addWindows(a: DeliveryWindow, b: DeliveryWindow): DeliveryWindow {
+  return {
+    seconds: a.seconds + b.seconds,
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+    bytesDelivered: a.bytesDelivered + b.bytesDelivered,
+  };
+}
+
+function describeWindow(window: DeliveryWindow): string {
+  const mib = window.bytesDelivered / 2 ** 20;
+  return `${window.seconds.toFixed(0)} s, CPU ${window.cpuSeconds.toFixed(2)} s, ${mib.toFixed(0)} MiB read`;
+}
+
 /** Slow clients against a freshly started server; ebb's /status is timed while they are held. */
 export async function runSlowSession(
   spec: ServerSpec,
@@ -149,19 +163,72 @@ export async function runSlowSession(
       results.add(figureIds.slowRssPerConn(count), server.name, slow.rssPerConnBytes / 1024);
       results.add(figureIds.slowRss(count), server.name, slow.rssBytes / 2 ** 20);
       results.add(figureIds.slowCpu(count), server.name, slow.cpuPercent);
+      const whole = addWindows(slow.ramp, slow.steady);
+      results.add(figureIds.slowCpuPerGiB(count, 'all'), server.name, cpuSecondsPerGiB(whole));
+      results.add(figureIds.slowCpuPerGiB(count, 'ramp'), server.name, cpuSecondsPerGiB(slow.ramp));
+      results.add(
+        figureIds.slowCpuPerGiB(count, 'steady'),
+        server.name,
+        cpuSecondsPerGiB(slow.steady),
+      );
       results.add(figureIds.slowAlive(count), server.name, slow.alive);
       results.add(figureIds.slowProgressing(count), server.name, slow.progressing);
       const errors = Object.entries(slow.errors);
       console.log(
         `bench:   connected ${slow.connected} in ${slow.connectS} s, alive ${slow.alive}, ` +
           `progressing ${slow.progressing}, RSS ${(slow.rssBytes / 2 ** 20).toFixed(0)} MiB, ` +
-          `CPU ${slow.cpuPercent.toFixed(1)}%`,
+          `CPU ${slow.cpuPercent.toFixed(1)}%; ramp ${describeWindow(slow.ramp)}; ` +
+          `steady ${describeWindow(slow.steady)}`,
       );
       if (errors.length > 0) {
         results.note(
           `${server.name} ${count} slow clients: ${errors.map((e) => e.join(' x')).join(', ')}`,
         );
       }
+    });
+  });
+}
+
+/**
+ * The mirror mix: `count` slow downloads held while apt-like small requests come at a steady
+ * rate; their p50 and p99 latency. The slow clients' own figures come from runSlowSession.
+ */
+export async function runMirrorMixSession(
+  spec: ServerSpec,
+  context: SessionContext,
+  count: number,
+): Promise<void> {
+  const { options, results, launch } = context;
+  await withServer(spec, context, 'off', count + 1024, async (server) => {
+    console.log(
+      `bench: ${server.name} (pid ${server.pid}), mirror mix beside ${count} slow clients`,
+    );
+    await attempt(context, `${server.name} mirror mix`, async () => {
+      await measureSlowClients(
+        server.pid,
+        server.port,
+        {
+          count,
+          holdS: options.mixDurationS + 2,
+          rateBytesPerS: options.slowRateBytesPerS,
+          rcvbufBytes: options.slowRcvbufBytes,
+          fdLimit: launch.fdLimit,
+        },
+        async () => {
+          const mix = await measureMirrorMix(server.baseUrl, {
+            ratePerS: options.mixRatePerS,
+            durationS: options.mixDurationS,
+            conditionalShare: 0.8,
+          });
+          console.log(
+            `bench:   ${mix.requests} small requests (${mix.notModified} x 304, ` +
+              `${mix.failures} failed): p50 ${mix.p50Ms.toFixed(2)} ms, p99 ${mix.p99Ms.toFixed(2)} ms`,
+          );
+          if (mix.failures > 0) results.note(`${server.name} mirror mix: ${mix.failures} failed`);
+          results.add(figureIds.mixP50(count), server.name, mix.p50Ms);
+          results.add(figureIds.mixP99(count), server.name, mix.p99Ms);
+        },
+      );
     });
   });
 }

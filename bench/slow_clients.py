@@ -7,6 +7,8 @@ server sees exactly the window the kernel advertises. Stdlib only.
 
 Prints JSON lines on stdout:
   {"event": "held", ...}  once every connection is open and its request sent
+  {"event": "tick", ...}  every TICK_S seconds from the first connect: bytes read so far (all
+                          connections), for the server's CPU per byte delivered over time
   {"event": "done", ...}  HOLD seconds later: how many are alive, how many made progress in
                           the last PROGRESS_WINDOW seconds, bytes read
 then closes every socket and exits.
@@ -21,6 +23,7 @@ import sys
 import time
 
 PROGRESS_WINDOW_S = 10.0
+TICK_S = 1.0
 
 
 class Connection:
@@ -95,6 +98,13 @@ def error_counts(conns):
     return counts
 
 
+async def tick(conns, started):
+    """Bytes read by all connections, each TICK_S (scheduled on the clock, not drifting)."""
+    for n in range(1, 1 << 30):
+        await asyncio.sleep(max(0.0, started + n * TICK_S - time.monotonic()))
+        emit("tick", t=round(time.monotonic() - started, 3), bytes=sum(c.bytes_read for c in conns))
+
+
 async def main(args):
     request = (
         f"GET {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
@@ -105,6 +115,8 @@ async def main(args):
     gate = asyncio.Semaphore(args.connect_concurrency)
     opened = asyncio.Semaphore(0)
     started = time.monotonic()
+    emit("start", count=args.count)
+    ticker = asyncio.create_task(tick(conns, started))
     tasks = [asyncio.create_task(run_connection(c, args, request, gate, opened)) for c in conns]
     for _ in conns:
         await opened.acquire()
@@ -129,6 +141,7 @@ async def main(args):
         bytes=sum(c.bytes_read for c in conns),
         errors=error_counts(conns),
     )
+    ticker.cancel()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,70 +1,88 @@
 /**
- * What the status page costs the server: ebb holding N slow downloads, its CPU share (utime +
- * stime from /proc/PID/stat) over a window with nobody watching, then with one viewer on
- * `GET /events` (what a browser tab on the page does to the server), then with nobody again
- * (the feed's timer must have stopped).
+ * What watching the status costs the server with many downloads held: `GET /status` latency
+ * (p50/p99, every connection listed, as `ebb status --json` asks) and the progress sampler's
+ * CPU per second, at each count of held connections, for one or more ebb builds side by side
+ * (an old `dist/` against the new one: same machine, same minute).
  *
  *   npx tsc -p tsconfig.json && node dist/bench/status-page-cost.js \
- *     [--connections 1000] [--window 30] [--rounds 2] [--clients stalled|trickle]
+ *     [--counts 1000,5000,10000] [--window 10] [--gets 40] \
+ *     [--ebb before=/tmp/old/dist/src/cli/main.js] [--ebb after=dist/src/cli/main.js]
  *
- * Windows alternate (nobody, viewer, nobody, viewer, …, nobody) so a drifting baseline does not
- * pass for the page's cost. Clients either trickle (each reads one chunk every 20 s: every
- * download in flight with a rate, but the server's own sending adds noise) or stall after the
- * head (every download in flight, the server otherwise quiet: the page's cost stands alone).
- * Both stay under the default 360 s write-idle timeout for the default run length.
+ * Each download stalls after its first chunk: every connection is in flight (so sampled) and
+ * the server otherwise quiet, so what the sampler costs stands alone. The sampler's CPU is
+ * the server's CPU (its own and its reaped children's, e.g. `ss`) in a window where someone
+ * keeps asking for progress (`/status?limit=0` every few seconds) less the CPU in a window
+ * where nobody does. Connections go to 127.0.0.1 only; the bench process holds the client
+ * ends, so it re-runs itself under a raised `ulimit -n` when it must. Each download holds two
+ * descriptors in ebb, so under a hard limit of 20,000 ebb holds at most about 9,900 of them.
  */
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnWithFdLimit, stopChild } from './children.js';
-import { cpuSeconds } from './proc-stats.js';
+import { clockTicks } from './proc-stats.js';
 import { EBB_MAIN } from './servers.js';
 import { HOST } from './ports.js';
+import { timeStatusGets } from './status-probe.js';
 
 const FILE_BYTES = 4 * 1024 * 1024 * 1024;
-const TRICKLE_INTERVAL_MS = 20_000;
-const SETTLE_MS = 15_000;
+/** Shorter than the sampler's demand hold (10 s), so sampling stays on through the window. */
+const DEMAND_EVERY_MS = 4000;
+const FD_HEADROOM = 1024;
 
-type ClientMode = 'stalled' | 'trickle';
+export interface EbbBuild {
+  readonly name: string;
+  /** Path of `dist/src/cli/main.js` of the build. */
+  readonly main: string;
+}
 
-interface Options {
-  readonly connections: number;
+export interface StatusCostSettings {
+  readonly counts: readonly number[];
   readonly windowS: number;
-  readonly rounds: number;
-  readonly clients: ClientMode;
+  readonly gets: number;
+  readonly builds: readonly EbbBuild[];
 }
 
-function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      connections: { type: 'string', default: '1000' },
-      window: { type: 'string', default: '30' },
-      rounds: { type: 'string', default: '2' },
-      clients: { type: 'string', default: 'stalled' },
-    },
-  });
-  if (values.clients !== 'stalled' && values.clients !== 'trickle') {
-    throw new Error(`--clients ${values.clients}: expected stalled or trickle`);
-  }
-  return {
-    connections: Number(values.connections),
-    windowS: Number(values.window),
-    rounds: Number(values.rounds),
-    clients: values.clients,
-  };
+/** One build at one connection count. */
+export interface StatusCostRow {
+  readonly build: string;
+  readonly connections: number;
+  readonly statusP50Ms: number;
+  readonly statusP99Ms: number;
+  /** CPU seconds per second (100 % of a core = 1) the sampler adds while progress is wanted. */
+  readonly samplerCpuPerS: number;
+  readonly idleCpuPerS: number;
 }
 
-async function startEbb(root: string, fdLimit: number) {
+/** The quick run's settings, for a caller such as bench/run.ts: one count, short windows. */
+export const QUICK_STATUS_COST: Omit<StatusCostSettings, 'builds'> = {
+  counts: [1000],
+  windowS: 4,
+  gets: 20,
+};
+
+/** utime + stime + cutime + cstime of one process, in seconds (children once reaped). */
+function cpuWithChildrenS(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+  return ticks / clockTicks();
+}
+
+async function startEbb(main: string, root: string, fdLimit: number) {
   const child = spawnWithFdLimit(
     [
       process.execPath,
-      EBB_MAIN,
+      main,
       'serve',
       '--allow-root', // the bench runs as root (CI); ebb refuses root otherwise (issue 10)
       '--listen',
@@ -85,91 +103,214 @@ async function startEbb(root: string, fdLimit: number) {
     if (/serving/.test(line)) break;
   }
   if (port === 0 || adminPort === 0 || child.pid === undefined)
-    throw new Error('ebb did not start');
-  return { child, pid: child.pid, port, adminPort };
+    throw new Error(`ebb (${main}) did not start`);
+  child.stderr?.resume();
+  return { child, pid: child.pid, port, adminUrl: `http://${HOST}:${adminPort}` };
 }
 
-/** A download that reads a chunk then waits, over and over; or, stalled, reads only the first. */
-async function slowDownload(port: number, mode: ClientMode, phaseMs: number): Promise<Socket> {
+/** A download that reads its first chunk and then nothing. */
+async function stalledDownload(port: number): Promise<Socket> {
   const socket = connect({ port, host: HOST });
-  await once(socket, 'connect');
   socket.on('error', () => undefined);
+  await once(socket, 'connect');
   socket.write(`GET /big.bin HTTP/1.1\r\nHost: bench\r\n\r\n`);
-  socket.on('data', () => {
-    socket.pause();
-    if (mode === 'trickle')
-      setTimeout(() => socket.resume(), TRICKLE_INTERVAL_MS + phaseMs).unref();
-  });
+  socket.once('data', () => socket.pause());
   return socket;
 }
 
-/** One viewer on the events stream; returns how many bytes it has received so far. */
-function watchEvents(adminPort: number): { bytes: () => number; stop: () => void } {
-  let bytes = 0;
-  const req = request({ host: HOST, port: adminPort, path: '/events' }, (response) => {
-    response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+function getJson(url: string): Promise<unknown> {
+  return new Promise((done, fail) => {
+    const req = request(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        try {
+          done(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          fail(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      response.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end();
   });
-  req.on('error', () => undefined);
-  req.end();
-  return { bytes: () => bytes, stop: () => req.destroy() };
 }
 
-async function cpuPercentOver(pid: number, windowS: number): Promise<number> {
-  const before = cpuSeconds(pid);
+async function downloadsInFlight(adminUrl: string): Promise<number> {
+  const status = (await getJson(`${adminUrl}/status?limit=0`)) as {
+    counters?: { downloadsInFlight?: number };
+  };
+  return status.counters?.downloadsInFlight ?? 0;
+}
+
+/**
+ * Until ebb's count of downloads in flight stops growing (under the fd limit it refuses what
+ * does not fit: each download holds two descriptors); bounded. Returns that count.
+ */
+async function untilInFlight(adminUrl: string): Promise<number> {
+  let last = -1;
+  for (let tries = 0; tries < 120; tries++) {
+    const now = await downloadsInFlight(adminUrl);
+    if (now === last && now > 0) return now;
+    last = now;
+    await sleep(1000);
+  }
+  throw new Error(`ebb's downloads in flight kept changing (${last})`);
+}
+
+async function cpuPerSOver(pid: number, windowS: number, during?: () => void): Promise<number> {
+  const before = cpuWithChildrenS(pid);
+  const timer = during === undefined ? null : setInterval(during, DEMAND_EVERY_MS);
   await sleep(windowS * 1000);
-  return ((cpuSeconds(pid) - before) / windowS) * 100;
+  if (timer !== null) clearInterval(timer);
+  return (cpuWithChildrenS(pid) - before) / windowS;
 }
 
-function mean(values: readonly number[]): number {
-  return values.reduce((sum, v) => sum + v, 0) / values.length;
+function percentile(values: readonly number[], share: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN;
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  const root = await mkdtemp(join(tmpdir(), 'ebb-page-cost-'));
-  const file = await open(join(root, 'big.bin'), 'w');
-  await file.truncate(FILE_BYTES); // sparse: the bytes are zeros, the sizes are real
-  await file.close();
-  const server = await startEbb(root, options.connections + 1024);
+async function measureOne(
+  build: EbbBuild,
+  root: string,
+  count: number,
+  settings: StatusCostSettings,
+): Promise<StatusCostRow> {
+  const fdLimit = Math.min(2 * count + FD_HEADROOM, openFilesLimit('hard'));
+  const server = await startEbb(build.main, root, fdLimit);
   const sockets: Socket[] = [];
   try {
-    for (let i = 0; i < options.connections; i++) {
-      sockets.push(await slowDownload(server.port, options.clients, (i * 37) % 1000));
-    }
-    console.log(
-      `${options.connections} ${options.clients} downloads open (pid ${server.pid}); settling ${SETTLE_MS / 1000} s`,
-    );
-    await sleep(SETTLE_MS);
-    const unwatched: number[] = [];
-    const watched: number[] = [];
-    let streamBytesPerS = 0;
-    for (let round = 0; round < options.rounds; round++) {
-      unwatched.push(await cpuPercentOver(server.pid, options.windowS));
-      console.log(`no viewer:  ${unwatched.at(-1)?.toFixed(2)} % CPU over ${options.windowS} s`);
-      const viewer = watchEvents(server.adminPort);
-      await sleep(2000);
-      const bytesBefore = viewer.bytes();
-      watched.push(await cpuPercentOver(server.pid, options.windowS));
-      streamBytesPerS = (viewer.bytes() - bytesBefore) / options.windowS;
-      viewer.stop();
-      console.log(
-        `one viewer: ${watched.at(-1)?.toFixed(2)} % CPU over ${options.windowS} s ` +
-          `(events stream ${(streamBytesPerS / 1024).toFixed(1)} KiB/s)`,
-      );
-      await sleep(2000);
-    }
-    unwatched.push(await cpuPercentOver(server.pid, options.windowS));
-    console.log(`no viewer:  ${unwatched.at(-1)?.toFixed(2)} % CPU over ${options.windowS} s`);
-    console.log(
-      `mean: ${mean(unwatched).toFixed(2)} % unwatched, ${mean(watched).toFixed(2)} % with one viewer: ` +
-        `the page costs ${(mean(watched) - mean(unwatched)).toFixed(2)} percentage points of one core ` +
-        `with ${options.connections} ${options.clients} downloads`,
-    );
+    for (let i = 0; i < count; i++) sockets.push(await stalledDownload(server.port));
+    const held = await untilInFlight(server.adminUrl);
+    // Let the last sample before the demand ran out pass (the hold is 10 s).
+    await sleep(11_000);
+    const idleCpuPerS = await cpuPerSOver(server.pid, settings.windowS);
+    const demand = () => void downloadsInFlight(server.adminUrl).catch(() => undefined);
+    demand();
+    const wantedCpuPerS = await cpuPerSOver(server.pid, settings.windowS, demand);
+    const times = await timeStatusGets(server.adminUrl, settings.gets);
+    if (process.env.EBB_STATUS_COST_TIMES === '1')
+      console.log(times.map((t) => t.toFixed(0)).join(' '));
+    return {
+      build: build.name,
+      connections: held,
+      statusP50Ms: percentile(times, 0.5),
+      statusP99Ms: percentile(times, 0.99),
+      samplerCpuPerS: wantedCpuPerS - idleCpuPerS,
+      idleCpuPerS,
+    };
   } finally {
     for (const socket of sockets) socket.destroy();
     await stopChild(server.child);
-    await rm(root, { recursive: true, force: true });
   }
 }
 
-await main();
+/** Every build at every count, builds alternating within a count. */
+export async function measureStatusCost(settings: StatusCostSettings): Promise<StatusCostRow[]> {
+  const root = await mkdtemp(join(tmpdir(), 'ebb-status-cost-'));
+  const rows: StatusCostRow[] = [];
+  try {
+    const file = await open(join(root, 'big.bin'), 'w');
+    await file.truncate(FILE_BYTES); // sparse: the bytes are zeros, the sizes are real
+    await file.close();
+    for (const count of settings.counts) {
+      for (const build of settings.builds) {
+        const row = await measureOne(build, root, count, settings);
+        console.log(formatRow(row));
+        rows.push(row);
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** One figure of a row, for a report table (bench/run.ts): id, label, the build as server. */
+export interface StatusCostFigure {
+  readonly id: string;
+  readonly label: string;
+  readonly server: string;
+  readonly value: number;
+}
+
+/** The hook for bench/run.ts: every row as report figures (ms, and ms of CPU per second). */
+export function statusCostFigures(rows: readonly StatusCostRow[]): StatusCostFigure[] {
+  return rows.flatMap((row) => {
+    const n = row.connections;
+    const at = `${n.toLocaleString('en-US')} held downloads`;
+    return [
+      { id: `status-p50-ms-${n}`, label: `/status p50 ms, ${at}`, value: row.statusP50Ms },
+      { id: `status-p99-ms-${n}`, label: `/status p99 ms, ${at}`, value: row.statusP99Ms },
+      {
+        id: `sampler-cpu-ms-per-s-${n}`,
+        label: `progress sampler CPU ms/s, ${at}`,
+        value: row.samplerCpuPerS * 1000,
+      },
+    ].map((figure) => ({ ...figure, server: row.build }));
+  });
+}
+
+export function formatRow(row: StatusCostRow): string {
+  return (
+    `${row.build.padEnd(8)} ${String(row.connections).padStart(6)} conns: ` +
+    `/status p50 ${row.statusP50Ms.toFixed(1)} ms, p99 ${row.statusP99Ms.toFixed(1)} ms; ` +
+    `sampler ${(row.samplerCpuPerS * 1000).toFixed(0)} ms CPU/s ` +
+    `(idle ${(row.idleCpuPerS * 1000).toFixed(0)} ms/s)`
+  );
+}
+
+/** The soft or hard `ulimit -n` of this process, from /proc/self/limits. */
+function openFilesLimit(which: 'soft' | 'hard'): number {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const line = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
+  return Number(line?.[which === 'soft' ? 1 : 2] ?? 1024);
+}
+
+/** Runs this script again under `ulimit -n need`; returns false when no re-run was needed. */
+function rerunWithFdLimit(need: number): boolean {
+  if (openFilesLimit('soft') >= need || process.env.EBB_STATUS_COST_RERUN === '1') return false;
+  const result = spawnSync(
+    'bash',
+    ['-c', `ulimit -n ${need} && exec "$@"`, 'bench', process.execPath, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, EBB_STATUS_COST_RERUN: '1' } },
+  );
+  process.exitCode = result.status ?? 1;
+  return true;
+}
+
+function parseSettings(): StatusCostSettings {
+  const { values } = parseArgs({
+    options: {
+      counts: { type: 'string', default: '1000,5000,10000' },
+      window: { type: 'string', default: '10' },
+      gets: { type: 'string', default: '40' },
+      ebb: { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const builds = values.ebb.map((spec) => {
+    const at = spec.indexOf('=');
+    return at === -1
+      ? { name: spec, main: resolve(spec) }
+      : { name: spec.slice(0, at), main: resolve(spec.slice(at + 1)) };
+  });
+  return {
+    counts: values.counts.split(',').map(Number),
+    windowS: Number(values.window),
+    gets: Number(values.gets),
+    builds: builds.length > 0 ? builds : [{ name: 'ebb', main: EBB_MAIN }],
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings();
+  const need = Math.min(Math.max(...settings.counts) + FD_HEADROOM, openFilesLimit('hard'));
+  if (rerunWithFdLimit(need)) return;
+  const rows = await measureStatusCost(settings);
+  console.log('\nsummary:');
+  for (const row of rows) console.log(formatRow(row));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -18,16 +18,25 @@ function timeOneGet(url: string, agent: Agent): Promise<number> {
   });
 }
 
-/** Median milliseconds over `count` sequential round trips on one keep-alive connection. */
-export async function measureStatusMs(adminUrl: string, count = 20): Promise<number> {
+/** Milliseconds of `count` sequential round trips on one keep-alive connection. */
+export async function timeStatusGets(
+  adminUrl: string,
+  count: number,
+  path = '/status',
+): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const times: number[] = [];
     for (let index = 0; index < count; index += 1) {
-      times.push(await timeOneGet(`${adminUrl}/status`, agent));
+      times.push(await timeOneGet(`${adminUrl}${path}`, agent));
     }
-    return median(times);
+    return times;
   } finally {
     agent.destroy();
   }
+}
+
+/** Median milliseconds over `count` sequential round trips on one keep-alive connection. */
+export async function measureStatusMs(adminUrl: string, count = 20): Promise<number> {
+  return median(await timeStatusGets(adminUrl, count));
 }

@@ -1,9 +1,11 @@
 /**
- * The report: one row per figure and server with median, min–max, ratio to nginx's median and,
- * for ebb, the target and PASS/MISS. Rendered as a padded markdown table.
+ * The report: per figure a row for ebb, nginx, lighttpd and the best Node peer (express or
+ * fastify, whichever did better on that figure), each with median, min–max and ratio to nginx's
+ * median from the same run, and for ebb the target and PASS/MISS. A padded markdown table.
  */
 import { describeTarget, meetsTarget, type Figure, type Target } from './figures.js';
 import type { ServerName } from './options.js';
+import type { Summary } from './stats.js';
 import type { Results } from './results.js';
 import { summarize } from './stats.js';
 
@@ -26,6 +28,37 @@ function targetCells(
   return [describeTarget(target), met === undefined ? '?' : met ? 'PASS' : 'MISS'];
 }
 
+const NODE_PEERS: readonly ServerName[] = ['express', 'fastify'];
+
+interface Row {
+  readonly server: ServerName;
+  /** What the row is called: the server, or "best Node peer: NAME". */
+  readonly name: string;
+  readonly summary: Summary;
+}
+
+/** ebb, nginx, lighttpd as they are; of the Node peers only the best on this figure. */
+function rowsOf(figure: Figure, servers: readonly ServerName[], results: Results): Row[] {
+  const rows: Row[] = [];
+  let bestPeer: Row | undefined;
+  for (const server of servers) {
+    const summary = summarize(results.samples(figure.id, server));
+    if (summary === undefined) continue;
+    if (!NODE_PEERS.includes(server)) {
+      rows.push({ server, name: server, summary });
+      continue;
+    }
+    const better =
+      bestPeer === undefined ||
+      (figure.lowerIsBetter === true
+        ? summary.median < bestPeer.summary.median
+        : summary.median > bestPeer.summary.median);
+    if (better) bestPeer = { server, name: `best Node peer: ${server}`, summary };
+  }
+  if (bestPeer !== undefined) rows.push(bestPeer);
+  return rows;
+}
+
 function figureRows(
   figure: Figure,
   servers: readonly ServerName[],
@@ -35,16 +68,14 @@ function figureRows(
   const nginx = summarize(results.samples(figure.id, 'nginx'))?.median;
   const label = figure.note === undefined ? figure.label : `${figure.label} (${figure.note})`;
   const rows: string[][] = [];
-  for (const server of servers) {
-    const summary = summarize(results.samples(figure.id, server));
-    if (summary === undefined) continue;
+  for (const { server, name, summary } of rowsOf(figure, servers, results)) {
     const ratio =
       nginx === undefined || nginx === 0 ? '' : `${(summary.median / nginx).toFixed(2)}x`;
     const [targetText, verdict] =
       server === 'ebb' ? targetCells(target, summary.median, nginx) : ['', ''];
     rows.push([
       rows.length === 0 ? label : '',
-      server,
+      name,
       format(summary.median, figure.decimals),
       `${format(summary.min, figure.decimals)}–${format(summary.max, figure.decimals)}`,
       String(summary.count),

@@ -14,7 +14,8 @@ export function accessLogSink(log: AccessLog): ResponseSink {
         target: request.target,
         minorVersion: request.minorVersion,
         status: record.status,
-        bodyBytesSent: record.bytesSent,
+        // A cut download: what the client acknowledged, which is what it got (the cut resets).
+        bodyBytesSent: record.bytesAcked ?? record.bytesSent,
         referer: headerValue(request, 'referer'),
         userAgent: headerValue(request, 'user-agent'),
         durationMs: record.endedAtMs - record.startedAtMs,

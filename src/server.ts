@@ -24,7 +24,7 @@ import type { GenerationRow } from './lifecycle/handover-protocol.js';
 import type { StatusSnapshot } from './lifecycle/status.js';
 import type { LaunchCommand } from './lifecycle/upgrade.js';
 import { drainSummaryLines } from './lifecycle/drain-summary.js';
-import { isListening, lifecycleView } from './lifecycle/state.js';
+import { lifecycleView } from './lifecycle/state.js';
 import { checkPidFile, claimPidFile, releasePidFile } from './lifecycle/pid-file.js';
 import { installSignalHandlers, type SignalActions } from './lifecycle/signals.js';
 import { Warnings } from './lifecycle/warnings.js';
@@ -197,9 +197,15 @@ export async function runServer(config: ServeConfig, options: ServerOptions): Pr
   );
   const sampler = new ProgressSampler(registry);
   drain.observe((state) => {
-    if (!isListening(state)) {
+    // A stop, or an upgrade whose successor accepts on the same sockets: close at once.
+    if (state.kind === 'stopping' || (state.kind === 'draining' && state.trigger === 'upgrade')) {
       listeners.close();
       tls.close();
+    }
+    if (state.kind === 'draining' && state.listeners === 'closing') {
+      void Promise.all([listeners.closeAfterAccepting(), tls.closeAfterAccepting()]).then(() =>
+        drain.listenersClosed(),
+      );
     }
     if (state.kind !== 'serving') sampler.sampleAlways();
     if (state.kind !== 'serving' && config.drainLiftLimits) rates.lift();

@@ -10,19 +10,21 @@
  */
 import { close } from 'node:fs';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { HeadReader } from './head-reader.js';
 import type { HeadLimits } from './parse-request.js';
 import { BodySender, UNPACED, bodyLength, type BodyEnd, type BodyPacer } from './send-body.js';
 import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
-import type {
-  ConnectionObserver,
-  CutReason,
-  DeliveryOutcome,
-  ParsedRequest,
-  Reply,
-  RequestHandler,
-  WriteOutcome,
+import {
+  isCutReason,
+  type ConnectionObserver,
+  type CutReason,
+  type DeliveryOutcome,
+  type ParsedRequest,
+  type Reply,
+  type RequestHandler,
+  type WriteOutcome,
 } from './types.js';
 
 export interface ConnectionOptions {
@@ -40,8 +42,14 @@ export interface ConnectionOptions {
 
 /** What the drain may ask of a connection (the drain knows this interface, not the class). */
 export interface DrainableConnection {
-  /** From now on every reply closes the connection and no further request is started. */
-  requestClose(): void;
+  /**
+   * Close once the requests the client sent before now are answered, in order, the last with
+   * `Connection: close`. "Before now": what Node has read plus `kernelQueuedBytes`, the bytes
+   * the kernel has received and Node not yet read (rx_queue; not counted over TLS, whose bytes
+   * in the kernel are still encrypted). An idle connection may still send one request (the
+   * last-request window). A request sent later gets the late handler's answer, or none.
+   */
+  requestClose(kernelQueuedBytes?: number): void;
   /** Ends the connection if no request has begun on it; whether it did. */
   closeIfIdle(): boolean;
   /** Cuts the connection now, whatever it is doing; its reply (if any) ends with `reason`. */
@@ -63,6 +71,21 @@ const UNPARSED: ParsedRequest = { method: '', target: '', minorVersion: 1, heade
 
 /** How the connection ended: `complete` when it closed cleanly (or its last reply was delivered). */
 type EndReason = WriteOutcome;
+
+/**
+ * Whether a drain asked the connection to close. Offsets count the request stream's bytes from
+ * the connection's first: `receivedBeforeByte` is what the client had sent when it was asked,
+ * `answerBeforeByte` where the last request answered as usual may begin (one past what was
+ * consumed, for an idle connection's last-request window).
+ */
+type ClosePlan =
+  | { readonly kind: 'open' }
+  | {
+      readonly kind: 'closing';
+      readonly receivedBeforeByte: number;
+      readonly answerBeforeByte: number;
+      lateAnswered: boolean;
+    };
 
 type Phase =
   /** Nothing of the next request yet; `timeoutMs` is the header timeout on a fresh connection. */
@@ -116,8 +139,9 @@ export class HttpConnection implements DrainableConnection {
   private timer: NodeJS.Timeout | null = null;
   /** Bytes received and not yet parsed (pipelined requests wait here). */
   private readonly heads = new HeadReader();
-  /** A drain asked that no further request be started. */
-  private closeRequested = false;
+  private closePlan: ClosePlan = { kind: 'open' };
+  /** Bytes of the request stream received so far (handed to the head reader). */
+  private receivedBytes = 0;
   /** The client has half-closed its side. */
   private peerEnded = false;
   /** Bytes of the socket that went out before the current reply's body (head included). */
@@ -130,6 +154,8 @@ export class HttpConnection implements DrainableConnection {
     private readonly options: ConnectionOptions,
     /** The rate limits' say before each chunk of a body (none by default). */
     private readonly pacer: BodyPacer = UNPACED,
+    /** For a request that arrives after a drain asked the connection to close (503/redirect). */
+    private readonly lateHandler: RequestHandler | null = null,
   ) {
     socket.setNoDelay(true);
     // A fresh connection is idle, limited by the header timeout (the registry counts it idle).
@@ -147,16 +173,24 @@ export class HttpConnection implements DrainableConnection {
     return this.socket.bytesWritten - this.socket.writableLength;
   }
 
-  requestClose(): void {
-    this.closeRequested = true;
+  requestClose(kernelQueuedBytes = 0): void {
+    if (this.closePlan.kind === 'closing') return; // the first request's offsets stand
+    const inKernel = this.socket instanceof TLSSocket ? 0 : kernelQueuedBytes;
+    const receivedBeforeByte = this.receivedBytes + this.socket.readableLength + inKernel;
+    const window = this.phase.kind === 'idle' ? this.consumedBytes + 1 : 0;
+    const answerBeforeByte = Math.max(receivedBeforeByte, window);
+    this.closePlan = { kind: 'closing', receivedBeforeByte, answerBeforeByte, lateAnswered: false };
   }
 
   /**
    * Half-closes an idle connection and waits for the client, as after a last reply, since an
-   * idle connection may still have its last reply in the kernel.
+   * idle connection may still have its last reply in the kernel. Not while bytes its client sent
+   * before the drain are still to be read.
    */
   closeIfIdle(): boolean {
     if (this.phase.kind !== 'idle') return false;
+    const plan = this.closePlan;
+    if (plan.kind === 'closing' && this.receivedBytes < plan.receivedBeforeByte) return false;
     this.deliver(this.socket.bytesWritten === 0);
     return true;
   }
@@ -180,7 +214,8 @@ export class HttpConnection implements DrainableConnection {
   noteAllAcknowledged(): void {
     const phase = this.phase;
     if (phase.kind !== 'delivering' || phase.lingerMs !== null) return;
-    const lingerMs = this.closeRequested ? this.options.writeIdleTimeoutMs : this.options.lingerMs;
+    const lingerMs =
+      this.closePlan.kind === 'closing' ? this.options.writeIdleTimeoutMs : this.options.lingerMs;
     this.enter({ kind: 'delivering', lingerMs, discardedBytes: phase.discardedBytes });
   }
 
@@ -195,6 +230,7 @@ export class HttpConnection implements DrainableConnection {
     }
     const kind = phase.kind;
     if (kind === 'closed') return;
+    this.receivedBytes += chunk.length;
     this.heads.append(chunk, this.options.limits);
     if (kind === 'responding') {
       // Pipelined bytes wait for the reply in progress; stop reading if they pile up.
@@ -204,9 +240,27 @@ export class HttpConnection implements DrainableConnection {
     this.parseNext();
   };
 
+  /** Bytes of the request stream taken by heads (where the next head begins). */
+  private get consumedBytes(): number {
+    return this.receivedBytes - this.heads.bufferedBytes;
+  }
+
+  /**
+   * Whether another request is to be answered after the one whose head was just consumed: yes
+   * while serving; during a drain, while the client had sent more before it began, or once for
+   * a request sent since that the late handler answers (it has begun to arrive).
+   */
+  private hasMoreToAnswer(): boolean {
+    const plan = this.closePlan;
+    if (plan.kind === 'open' || this.consumedBytes < plan.answerBeforeByte) return true;
+    return this.lateHandler !== null && !plan.lateAnswered && this.heads.bufferedBytes > 0;
+  }
+
   private parseNext(): void {
     if (this.heads.bufferedBytes === 0) return;
     if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
+    const plan = this.closePlan;
+    const late = plan.kind === 'closing' && this.consumedBytes >= plan.answerBeforeByte;
     const parsed = this.heads.next(this.options.limits);
     if (parsed.kind === 'incomplete') return;
     if (parsed.kind === 'invalid') {
@@ -214,14 +268,16 @@ export class HttpConnection implements DrainableConnection {
       this.replyError(parsed.status);
       return;
     }
+    if (late && plan.kind === 'closing') plan.lateAnswered = true;
+    const handler = late ? (this.lateHandler ?? this.handler) : this.handler;
     // Content we do not read would be taken for the next request: answer, then close.
-    this.startReply(parsed.request, parsed.wantsClose || parsed.hasContent);
+    this.startReply(parsed.request, parsed.wantsClose || parsed.hasContent, handler);
   }
 
-  private startReply(request: ParsedRequest, closeAfter: boolean): void {
+  private startReply(request: ParsedRequest, closeAfter: boolean, handler: RequestHandler): void {
     this.enter({ kind: 'responding', closeAfter, sender: null, errorReply: false });
     this.observer.onRequestStart(request);
-    this.handler(request).then(
+    handler(request).then(
       (reply) => this.writeReply(request, reply),
       (error: unknown) => {
         console.error('ebb: request handler failed:', error);
@@ -240,7 +296,10 @@ export class HttpConnection implements DrainableConnection {
       return;
     }
     const closeAfter =
-      phase.closeAfter || reply.closeConnection === true || this.closeRequested || this.peerEnded;
+      phase.closeAfter ||
+      reply.closeConnection === true ||
+      !this.hasMoreToAnswer() ||
+      this.peerEnded;
     const token = closeAfter ? 'close' : request.minorVersion === 0 ? 'keep-alive' : 'none';
     const head = serializeHead(reply.status, reply.headers, token);
     const withBody = hasBody(request.method, reply.status);
@@ -270,8 +329,8 @@ export class HttpConnection implements DrainableConnection {
       return;
     }
     this.observer.onResponseWritten('complete');
-    // A drain may have begun while this reply was under way: start nothing more.
-    if (phase.closeAfter || this.closeRequested || this.peerEnded) {
+    // A drain may have begun while this reply was under way: answer only what was sent before.
+    if (phase.closeAfter || !this.hasMoreToAnswer() || this.peerEnded) {
       this.deliver(phase.errorReply);
       return;
     }
@@ -349,7 +408,10 @@ export class HttpConnection implements DrainableConnection {
       this.observer.onResponseWritten(reason);
     }
     this.heads.clear();
-    this.socket.destroy();
+    // A cut sends nothing more: the kernel drops what it still holds, so the client ends with
+    // what it acknowledged (what the access log counts for a cut). Over TLS Node can only close.
+    if (isCutReason(reason) && !(this.socket instanceof TLSSocket)) this.socket.resetAndDestroy();
+    else this.socket.destroy();
   }
 
   /** Enters a phase: its limit replaces the last one's, and the observer hears of a new kind. */

@@ -1,17 +1,33 @@
 /**
  * Streams a reply's body to a socket: literal bytes and byte ranges read from the reply's
- * descriptor, one chunk at a time, the next read only after the kernel took the last write.
+ * descriptor, the next read only after the kernel took the last write.
  *
- * The chunk size follows the client, and what matters is the chunk a write is holding when
- * the client stops taking bytes: that buffer stays pinned until the client drains it. A new
- * response starts at PROBE_CHUNK_BYTES. A client that took more in RATE_WINDOW_MS than any
- * send buffer can swallow (FAST_WINDOW_BYTES) is fast: large reads. A write that waited
- * longer than SLOW_WAIT_MS marks a slow client: small reads, one small buffer pinned.
- * (Counting bytes alone would mislead: a kernel send buffer on a fat pipe takes megabytes
- * from a slow client's first writes at once.)
+ * What matters is the memory a write holds when the client stops taking bytes: that buffer
+ * stays pinned until the client drains it. So a client that has not proved fast gets its file
+ * bytes in slices (slice-pool.ts): one readv fills several (one thread-pool hand-off), and they
+ * are written one by one while the kernel takes each at once. The first write it cannot take
+ * ends the burst: that one slice stays pinned, the slices not yet written go back (and are read
+ * again later), and the next burst starts at one slice again. Each burst the kernel swallowed
+ * whole doubles the next read, up to MAX_BURST_BYTES, so a send buffer with room costs a few
+ * hand-offs rather than one per slice.
+ *
+ * A client that took more in RATE_WINDOW_MS than any send buffer can swallow (FAST_WINDOW_BYTES)
+ * is fast: large reads written whole. A write that waited longer than SLOW_WAIT_MS marks a slow
+ * client again. (Counting bytes alone would mislead: a kernel send buffer on a fat pipe takes
+ * megabytes from a slow client's first writes at once.)
  */
-import { close, read } from 'node:fs';
+import { close, read, readv } from 'node:fs';
 import type { Socket } from 'node:net';
+import {
+  awaitReadTurn,
+  borrowSlices,
+  bytesOf,
+  endLoan,
+  endReadTurn,
+  lendableBytes,
+  recycleSlice,
+  SLICE_BYTES,
+} from './slice-pool.js';
 import type { BodySegment, ConnectionObserver } from './types.js';
 
 /**
@@ -35,9 +51,11 @@ export interface BodyPacer {
 /** No limit: every chunk at once. */
 export const UNPACED: BodyPacer = { acquire: (wantBytes, grant) => grant(wantBytes), cancel() {} };
 
-export const MIN_CHUNK_BYTES = 8 * 1024;
-export const PROBE_CHUNK_BYTES = 8 * 1024;
+export const MIN_CHUNK_BYTES = SLICE_BYTES;
+export const PROBE_CHUNK_BYTES = SLICE_BYTES;
 export const MAX_CHUNK_BYTES = 512 * 1024;
+/** The largest read of a burst in slices (16 of them). */
+export const MAX_BURST_BYTES = 128 * 1024;
 const SLOW_WAIT_MS = 50;
 const RATE_WINDOW_MS = 2000;
 /** More than Linux's largest autotuned send buffer (4 MiB by default). */
@@ -52,8 +70,14 @@ export function nextPace(pace: Pace, waitedMs: number, windowBytes: number): Pac
   return pace;
 }
 
+/** The first read of a pace (a probing or slow client's reads then grow burst by burst). */
 export function chunkBytesFor(pace: Pace): number {
   return pace === 'fast' ? MAX_CHUNK_BYTES : pace === 'slow' ? MIN_CHUNK_BYTES : PROBE_CHUNK_BYTES;
+}
+
+/** The next burst's read after one the kernel took whole (`true`) or not: pure, for tests. */
+export function nextBurstBytes(burstBytes: number, takenWhole: boolean): number {
+  return takenWhole ? Math.min(MAX_BURST_BYTES, burstBytes * 2) : SLICE_BYTES;
 }
 
 export class BodySender {
@@ -62,11 +86,19 @@ export class BodySender {
   /** The segment `position` is in (-1: none yet). */
   private positionSegment = -1;
   private pace: Pace = 'probing';
+  /** A fast client's buffer: one large read, written whole. */
   private buffer: Buffer | null = null;
+  /** Slices read and not yet written (borrowed from the pool). */
+  private ready: Buffer[] = [];
+  /** The slice a write the kernel could not take at once still holds. */
+  private pinned: Buffer | null = null;
+  private burstBytes = SLICE_BYTES;
   private head: string | null;
   private readInFlight = false;
-  private writeBytes = 0;
-  private writeStartedMs = 0;
+  /** Cancels the wait for a read turn (slice-pool.ts), while waiting. */
+  private cancelReadTurn: (() => void) | null = null;
+  private writesInFlight = 0;
+  private lastWriteMs = 0;
   private windowStartMs = Date.now();
   private windowBytes = 0;
   private ended: BodyEnd | 'stopped' | null = null;
@@ -89,7 +121,7 @@ export class BodySender {
   }
 
   /**
-   * Stops sending (the socket closed): releases the buffer and the descriptor without calling
+   * Stops sending (the socket closed): releases the buffers and the descriptor without calling
    * `done`, since the caller already knows how the connection ended. Safe to call more than once.
    */
   stop(): void {
@@ -100,15 +132,20 @@ export class BodySender {
 
   private next(): void {
     if (this.ended !== null) return;
+    // Slices kept across a wait (a paced client: their bytes were granted already).
+    if (this.ready.length > 0) {
+      this.writeSlices();
+      return;
+    }
     const segment = this.segments[this.segmentIndex];
     if (segment === undefined) {
-      if (this.head !== null) this.write(Buffer.alloc(0));
+      if (this.head !== null) this.send(Buffer.alloc(0));
       else this.finish('sent');
       return;
     }
     if (segment.kind === 'bytes') {
       this.segmentIndex++;
-      this.write(segment.data);
+      this.send(segment.data);
       return;
     }
     // Each file segment starts afresh: a multipart's ranges may come in any order.
@@ -122,25 +159,26 @@ export class BodySender {
       this.next();
       return;
     }
-    this.pacer.acquire(Math.min(remaining, chunkBytesFor(this.pace)), this.onGrant);
+    const wantBytes =
+      this.pace === 'fast'
+        ? Math.min(remaining, MAX_CHUNK_BYTES)
+        : lendableBytes(Math.min(remaining, this.burstBytes));
+    this.pacer.acquire(wantBytes, this.onGrant);
   }
 
   private readonly onGrant = (bytes: number): void => {
-    if (this.ended === null) this.readChunk(bytes);
+    if (this.ended !== null) return;
+    if (this.fd === undefined) this.finish('read-failed');
+    else if (this.pace === 'fast') this.readWhole(this.fd, bytes);
+    else this.readSlices(this.fd, bytes);
   };
 
-  private readChunk(length: number): void {
-    if (this.fd === undefined) {
-      this.finish('read-failed');
-      return;
-    }
-    // A buffer larger than the pace allows is dropped: a slow client must not keep it pinned.
-    const chunkBytes = chunkBytesFor(this.pace);
-    if (this.buffer === null || this.buffer.length < length || this.buffer.length > chunkBytes) {
-      this.buffer = Buffer.allocUnsafeSlow(Math.max(length, MIN_CHUNK_BYTES));
+  private readWhole(fd: number, length: number): void {
+    if (this.buffer === null || this.buffer.length < length) {
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(length, MAX_CHUNK_BYTES));
     }
     this.readInFlight = true;
-    read(this.fd, this.buffer, 0, length, this.position, (error, bytesRead) => {
+    read(fd, this.buffer, 0, length, this.position, (error, bytesRead) => {
       this.readInFlight = false;
       if (this.ended !== null) {
         this.closeFd();
@@ -152,41 +190,110 @@ export class BodySender {
         return;
       }
       this.position += bytesRead;
-      this.write(this.buffer.subarray(0, bytesRead));
+      this.send(this.buffer.subarray(0, bytesRead));
     });
   }
 
-  private write(data: Buffer): void {
-    this.writeBytes = data.length;
-    this.writeStartedMs = Date.now();
+  private readSlices(fd: number, length: number): void {
+    this.readInFlight = true;
+    let started = false;
+    const cancel = awaitReadTurn(() => {
+      started = true;
+      this.cancelReadTurn = null;
+      this.readSlicesNow(fd, length);
+    });
+    // The turn may come at once, inside awaitReadTurn: then there is nothing to cancel.
+    if (!started) this.cancelReadTurn = cancel;
+  }
+
+  private readSlicesNow(fd: number, length: number): void {
+    const slices = borrowSlices(length);
+    readv(fd, slices, this.position, (error, bytesRead) => {
+      this.readInFlight = false;
+      endReadTurn();
+      if (this.ended !== null || error !== null || bytesRead !== length) {
+        giveBack(slices);
+        if (this.ended !== null) this.closeFd();
+        // A short read means the file shrank under us; the promised length cannot be kept.
+        else this.finish('read-failed');
+        return;
+      }
+      this.position += bytesRead;
+      this.ready = slices;
+      this.writeSlices();
+    });
+  }
+
+  /**
+   * Writes the ready slices while the kernel takes each one at once; the first it cannot take
+   * ends the burst. The write callbacks (on the next tick) call `next()` once all are done.
+   */
+  private writeSlices(): void {
+    const slices = this.ready;
+    let index = 0;
+    while (index < slices.length) {
+      const slice = slices[index++]!;
+      endLoan(1);
+      this.send(slice);
+      if (this.socket.writableLength > 0) {
+        this.pinned = slice;
+        break;
+      }
+      // The kernel copied it: the slice is free for the next read, anyone's.
+      recycleSlice(slice);
+    }
+    const left = slices.slice(index);
+    this.ready = [];
+    this.burstBytes = nextBurstBytes(this.burstBytes, left.length === 0 && this.pinned === null);
+    if (left.length === 0) return;
+    if (this.pacer !== UNPACED) {
+      // Granted bytes are kept (and few: one grant), not read again and charged twice.
+      this.ready = left;
+      return;
+    }
+    this.position -= bytesOf(left);
+    giveBack(left);
+  }
+
+  private send(data: Buffer): void {
+    this.writesInFlight++;
+    this.lastWriteMs = Date.now();
+    const bytes = data.length;
+    const written = (error?: Error | null) => this.afterWrite(error, bytes);
     if (this.head !== null) {
       // Head and first chunk leave in one writev.
       this.socket.cork();
       this.socket.write(this.head, 'latin1');
       this.head = null;
-      this.socket.write(data, this.afterWrite);
+      this.socket.write(data, written);
       this.socket.uncork();
     } else {
-      this.socket.write(data, this.afterWrite);
+      this.socket.write(data, written);
     }
   }
 
-  private readonly afterWrite = (error?: Error | null): void => {
+  private afterWrite(error: Error | null | undefined, bytes: number): void {
+    this.writesInFlight--;
     if (this.ended !== null) return;
     // Node 20 completes a destroyed socket's pending write without an error: not a success.
     if (error || this.socket.destroyed) {
       this.finish('write-failed');
       return;
     }
-    this.observer.onBodyBytes(this.writeBytes);
-    this.adaptChunk(this.writeBytes);
-    this.next();
-  };
-
-  private adaptChunk(bytes: number): void {
-    const nowMs = Date.now();
+    this.observer.onBodyBytes(bytes);
     this.windowBytes += bytes;
-    this.pace = nextPace(this.pace, nowMs - this.writeStartedMs, this.windowBytes);
+    if (this.writesInFlight > 0) return;
+    if (this.pinned !== null) recycleSlice(this.pinned);
+    this.pinned = null;
+    this.adaptPace();
+    this.next();
+  }
+
+  private adaptPace(): void {
+    const nowMs = Date.now();
+    const pace = nextPace(this.pace, nowMs - this.lastWriteMs, this.windowBytes);
+    if (pace !== 'fast') this.buffer = null; // a slow client must not keep a large buffer
+    this.pace = pace;
     if (nowMs - this.windowStartMs >= RATE_WINDOW_MS) {
       this.windowStartMs = nowMs;
       this.windowBytes = 0;
@@ -202,7 +309,17 @@ export class BodySender {
 
   private release(): void {
     this.pacer.cancel();
+    if (this.cancelReadTurn !== null) {
+      // Still waiting for its turn: no read was started, the descriptor is free to close.
+      this.cancelReadTurn();
+      this.cancelReadTurn = null;
+      this.readInFlight = false;
+    }
     this.buffer = null;
+    // A pinned slice may still be read by its write: the collector takes it, not the pool.
+    this.pinned = null;
+    giveBack(this.ready);
+    this.ready = [];
     if (!this.readInFlight) this.closeFd();
   }
 
@@ -211,6 +328,12 @@ export class BodySender {
     this.fdClosed = true;
     close(this.fd, () => undefined);
   }
+}
+
+/** Slices never written go back to the pool. */
+function giveBack(slices: readonly Buffer[]): void {
+  endLoan(slices.length);
+  for (const slice of slices) recycleSlice(slice);
 }
 
 /** Total body length of a reply's segments. */

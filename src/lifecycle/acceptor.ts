@@ -79,7 +79,9 @@ export function createAcceptor(
       const normal = admitsNormally(drain.state);
       const chosen = normal ? handler : newcomerHandler;
       const pacer = rates.pacerFor();
-      entry.connection = new HttpConnection(socket, chosen, entry, current.options, pacer);
+      // A request sent on it after a drain began gets the policy's answer (503/redirect).
+      const late = current.newcomerHandler;
+      entry.connection = new HttpConnection(socket, chosen, entry, current.options, pacer, late);
       // Arrived during a drain: one answer (the file, or the 503/redirect), then closed.
       if (!normal) entry.connection.requestClose();
     },

@@ -7,6 +7,7 @@
  */
 import type { DrainableConnection } from '../http/connection.js';
 import { isCutReason, type ConnectionPhase, type CutReason } from '../http/types.js';
+import { readQueuesNow } from '../progress/kernel-queues-now.js';
 import type { ClosedRecord, ResponseRecord, ResponseSink } from './response-record.js';
 import { checkersWaiting, planDrainDelay, type DelayPlan } from './drain-delay.js';
 import { HealthCheckers, type HealthChecker } from './health-checkers.js';
@@ -27,6 +28,8 @@ export interface DrainEntry {
   readonly id: number;
   readonly connection: DrainableConnection | null;
   readonly phase: ConnectionPhase;
+  /** Key of the socket's row in /proc/net/tcp{,6}; '' when unknown. */
+  readonly tcpKey: string;
   /** Body bytes of the current reply still to reach the client. */
   readonly bytesLeft: number;
 }
@@ -72,6 +75,9 @@ export class Drain implements ResponseSink {
     private readonly say: (line: string) => void,
     /** Who polls /ready (the admin routes record them): what `--drain-delay auto` waits for. */
     readonly healthCheckers = new HealthCheckers(),
+    /** Bytes received and not yet read, per socket key (tests give a table instead of /proc). */
+    private readonly readReceiveQueues: () => ReadonlyMap<string, number> = () =>
+      readQueuesNow('rx'),
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     healthCheckers.onPoll((checker) => {
@@ -160,7 +166,15 @@ export class Drain implements ResponseSink {
   /** A reply cut while it was still being written. */
   responseWritten(record: ResponseRecord): void {
     if (this.current.kind === 'serving' || !isCutReason(record.written)) return;
-    this.recordCut(record, record.written, record.bytesSent);
+    this.recordCut(record, record.written, record.bytesAcked ?? record.bytesSent);
+  }
+
+  /** The listeners have taken what the kernel had queued for them and are closed. */
+  listenersClosed(): void {
+    const s = this.current;
+    if (s.kind !== 'draining' || s.listeners === 'closed') return;
+    this.enter({ ...s, listeners: 'closed' });
+    this.settle();
   }
 
   connectionClosed(record: ClosedRecord): void {
@@ -245,26 +259,32 @@ export class Drain implements ResponseSink {
   }
 
   /**
-   * The drain proper: every connection is asked to close after its reply, idle ones get the
-   * last-request window (a request racing onto one is answered, not reset), then are closed.
+   * The drain proper: every connection is asked to close once it has answered what its client
+   * sent before now (the bytes Node has read plus those still in the kernel's receive queue, read
+   * once here, synchronously, so no reply can end in between); idle ones get the last-request
+   * window (a request racing onto one is answered, not reset), then are closed.
    */
   private closeDown(
     from: Pick<DrainingState | DelayingState, 'sinceMs' | 'trigger' | 'deadlineMs'>,
     handedOver = false,
   ): void {
     const keepListening = !handedOver && this.settings.drainNew.kind !== 'refuse';
-    for (const entry of this.connections) {
-      entry.connection?.requestClose();
-      if (keepListening) this.preDrain.add(entry.id);
-    }
+    if (keepListening) for (const entry of this.connections) this.preDrain.add(entry.id);
     this.enter({
       kind: 'draining',
       sinceMs: from.sinceMs,
       trigger: from.trigger,
       deadlineMs: from.deadlineMs,
-      listening: keepListening,
+      listeners: keepListening ? 'open' : 'closing',
       waitingFor: this.preDrain.size,
     });
+    // After the listeners are told (one with nothing queued has closed), in the same turn: the
+    // receive queues cost a read of the whole socket table, and no reply can end meanwhile.
+    const received: ReadonlyMap<string, number> =
+      this.connections.size === 0 ? new Map() : this.readReceiveQueues();
+    for (const entry of this.connections) {
+      entry.connection?.requestClose(received.get(entry.tcpKey) ?? 0);
+    }
     this.arm('lastRequestWindow', this.settings.lastRequestWindowMs, () => {
       for (const entry of this.connections) entry.connection?.closeIfIdle();
     });
@@ -287,7 +307,7 @@ export class Drain implements ResponseSink {
         sinceMs: s.sinceMs,
         trigger: s.trigger,
         deadlineMs: s.deadlineMs,
-        listening: false,
+        listeners: s.kind === 'draining' && s.listeners === 'closed' ? 'closed' : 'closing',
         waitingFor: 0,
       });
       this.cutAll('deadline');
@@ -300,12 +320,14 @@ export class Drain implements ResponseSink {
     if (this.summary !== null) return;
     let s = this.current;
     // 503/redirect: the listeners close once the connections open at the drain are gone.
-    if (s.kind === 'draining' && s.listening && s.waitingFor === 0) {
-      s = { ...s, listening: false };
+    if (s.kind === 'draining' && s.listeners === 'open' && s.waitingFor === 0) {
+      s = { ...s, listeners: 'closing' };
       this.enter(s);
     }
     if (this.connections.size > 0) return;
-    if (s.kind === 'stopping' || (s.kind === 'draining' && !s.listening)) this.finish(s);
+    if (s.kind === 'stopping' || (s.kind === 'draining' && s.listeners === 'closed')) {
+      this.finish(s);
+    }
   }
 
   private finish(s: Extract<DrainState, { kind: 'draining' | 'stopping' }>): void {

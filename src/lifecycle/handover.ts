@@ -9,7 +9,12 @@ import { EbbError } from '../errors.js';
 import type { ListenAddress } from '../config/schema.js';
 import { listenKey } from '../config/diff-config.js';
 import { isToNewMessage, type ToNewMessage, type ToOldMessage } from './handover-protocol.js';
-import { formatAddress, type ListenerErrorSink, type PublicListeners } from './listeners.js';
+import {
+  formatAddress,
+  listenersOver,
+  type ListenerErrorSink,
+  type PublicListeners,
+} from './listeners.js';
 import { bindEach, type KeyedListener } from './listener-set.js';
 
 /** The IPC channel to the old ebb, as the CLI wraps `process`. */
@@ -110,16 +115,7 @@ function adoptServer(handle: Server, onSocket: (socket: Socket) => void): Public
     typeof bound === 'object' && bound !== null
       ? formatAddress(bound.address, bound.port)
       : String(bound);
-  let closed = false;
-  return {
-    addresses: [address],
-    servers: [server],
-    close() {
-      if (closed) return;
-      closed = true;
-      server.close();
-    },
-  };
+  return listenersOver([server], [address]);
 }
 
 /**

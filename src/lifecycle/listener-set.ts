@@ -46,6 +46,7 @@ function describe(failure: unknown): string {
 
 export class ListenerSet implements PublicListeners {
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   constructor(private entries: readonly KeyedListener[]) {}
 
@@ -75,7 +76,9 @@ export class ListenerSet implements PublicListeners {
       return entry === undefined ? [] : [entry];
     });
     const kept = new Set(next);
-    for (const entry of byKey.values()) if (!kept.has(entry)) entry.listeners.close();
+    for (const entry of byKey.values()) {
+      if (!kept.has(entry)) void entry.listeners.closeAfterAccepting();
+    }
     this.entries = next;
     if (this.closed) this.close();
   }
@@ -83,5 +86,13 @@ export class ListenerSet implements PublicListeners {
   close(): void {
     this.closed = true;
     for (const entry of this.entries) entry.listeners.close();
+  }
+
+  closeAfterAccepting(): Promise<void> {
+    this.closed = true;
+    this.closing ??= Promise.all(
+      this.entries.map((entry) => entry.listeners.closeAfterAccepting()),
+    ).then(() => undefined);
+    return this.closing;
   }
 }

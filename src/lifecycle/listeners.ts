@@ -6,6 +6,7 @@
  */
 import { BlockList, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import { EbbError } from '../errors.js';
+import { closeAfterAcceptQueue } from './accept-queue.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -17,8 +18,49 @@ export interface PublicListeners {
   readonly addresses: readonly string[];
   /** The listening servers, for an upgrade to hand to the new process. */
   readonly servers: readonly Server[];
-  /** Stops accepting now; connections already accepted are untouched. Idempotent. */
+  /**
+   * Stops accepting now: connections already accepted are untouched, those the kernel still
+   * holds in the accept queue are reset. Idempotent.
+   */
   close(): void;
+  /**
+   * Stops accepting once the connections the kernel completed before now are accepted, so that
+   * only later connects are refused (accept-queue.ts). The first call's promise every time.
+   */
+  closeAfterAccepting(): Promise<void>;
+}
+
+/**
+ * Public listeners over `servers`. `closeOne` is how one stops accepting (a server's close by
+ * default), called once per server, whichever of the two closes comes first.
+ */
+export function listenersOver(
+  servers: readonly Server[],
+  addresses: readonly string[],
+  closeOne: (server: Server) => void = (server) => server.close(),
+): PublicListeners {
+  const closed = new Set<Server>();
+  const closeServer = (server: Server): void => {
+    if (closed.has(server)) return;
+    closed.add(server);
+    closeOne(server);
+  };
+  let closing: Promise<void> | null = null;
+  return {
+    servers,
+    addresses,
+    close() {
+      for (const server of servers) closeServer(server);
+    },
+    closeAfterAccepting() {
+      closing ??= Promise.all(
+        servers.map((server) =>
+          closed.has(server) ? Promise.resolve() : closeAfterAcceptQueue(server, closeServer),
+        ),
+      ).then(() => undefined);
+      return closing;
+    },
+  };
 }
 
 export function formatAddress(host: string, port: number): string {
@@ -87,19 +129,11 @@ export async function bindListeners(
     for (const server of servers) server.close();
     throw failure.reason;
   }
-  let closed = false;
-  return {
-    servers,
-    addresses: servers.map((server) => {
-      const bound = server.address();
-      return typeof bound === 'object' && bound !== null
-        ? formatAddress(bound.address, bound.port)
-        : String(bound);
-    }),
-    close() {
-      if (closed) return;
-      closed = true;
-      for (const server of servers) server.close();
-    },
-  };
+  const bound = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null
+      ? formatAddress(address.address, address.port)
+      : String(address);
+  });
+  return listenersOver(servers, bound);
 }

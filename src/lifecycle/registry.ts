@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { HttpConnection } from '../http/connection.js';
 import {
   headerValue,
+  isCutReason,
   type ConnectionObserver,
   type ConnectionPhase,
   type DeliveryOutcome,
@@ -16,7 +17,8 @@ import {
   type Reply,
   type WriteOutcome,
 } from '../http/types.js';
-import { tcpKey } from '../progress/tcp-queue.js';
+import { sendQueueNow } from '../progress/send-queue-now.js';
+import { tcpKey } from '../progress/tcp-key.js';
 import { formatAddress } from './listeners.js';
 import type { ResponseRecord, ResponseSink } from './response-record.js';
 
@@ -108,6 +110,8 @@ export class ConnectionEntry implements ConnectionObserver {
   onResponseWritten(outcome: WriteOutcome): void {
     if (!this.inResponse) return;
     this.inResponse = false;
+    const bytesAcked = isCutReason(outcome) ? this.acknowledgedAtCut() : null;
+    if (bytesAcked !== null) this.bytesAcked = bytesAcked;
     this.registry.bytesDueInFlight -= this.bytesDue - this.bytesSent;
     const record: ResponseRecord = {
       connectionId: this.id,
@@ -119,10 +123,23 @@ export class ConnectionEntry implements ConnectionObserver {
       status: this.status,
       bytesDue: this.bytesDue,
       bytesSent: this.bytesSent,
+      bytesAcked,
       written: outcome,
     };
     this.lastResponse = record;
     for (const sink of this.sinks) sink.responseWritten(record);
+  }
+
+  /**
+   * Called before the cut destroys the socket (its /proc row is still there): the body bytes the
+   * kernel certainly took (their writes completed) less what it holds unacknowledged. A write
+   * still in progress may have put more in the kernel: those count as unacknowledged, so this is
+   * never more than the client got.
+   */
+  private acknowledgedAtCut(): number | null {
+    const txQueue = sendQueueNow(this.tcpKey);
+    if (txQueue === undefined) return null;
+    return Math.max(0, this.bytesSent - txQueue); // cut while writing: no FIN in tx_queue
   }
 
   onPhase(phase: ConnectionPhase): void {

@@ -18,6 +18,12 @@ export interface ResponseRecord {
   readonly status: number;
   readonly bytesDue: number;
   readonly bytesSent: number;
+  /**
+   * For a reply cut while being written: the body bytes the client had acknowledged at the cut
+   * (a cut resets the connection, so that is what it received). Null otherwise, or when the
+   * kernel cannot say.
+   */
+  readonly bytesAcked: number | null;
   readonly written: WriteOutcome;
 }
 

@@ -14,6 +14,8 @@ export type StopTrigger =
   /** Handed over to a newer ebb (SIGUSR2, `ebb upgrade`). */
   | 'upgrade';
 
+export type ListenersState = 'open' | 'closing' | 'closed';
+
 export type DrainState =
   | { readonly kind: 'serving'; readonly sinceMs: number }
   /** `--drain-delay`: still serving normally until `untilMs`, but /ready says 503. */
@@ -33,8 +35,12 @@ export type DrainState =
       readonly trigger: StopTrigger;
       /** When whatever remains is cut; null waits as long as downloads progress. */
       readonly deadlineMs: number | null;
-      /** Listeners stay open (503/redirect) until the connections open at the drain are gone. */
-      readonly listening: boolean;
+      /**
+       * open: kept open (503/redirect) until the connections open at the drain are gone;
+       * closing: taking the connections the kernel completed before they close (accept-queue.ts);
+       * closed: every connect from now on is refused. The drain is over only once they are closed.
+       */
+      readonly listeners: ListenersState;
       /** Connections open when the drain began that are still open (503/redirect only). */
       readonly waitingFor: number;
     }
@@ -81,7 +87,7 @@ export function isListening(state: DrainState): boolean {
     case 'delaying':
       return true;
     case 'draining':
-      return state.listening;
+      return state.listeners === 'open';
     case 'stopping':
       return false;
   }

@@ -30,8 +30,21 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** The last second formatted: lines come in bursts within one second, so it is formatted once. */
+let cachedSecond = Number.NaN;
+let cachedDate = '';
+
 /** `25/Nov/2026:22:15:21 +0000` (UTC: a mirror's logs compare across time zones). */
 export function formatClfDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedDate = formatSecond(second * 1000);
+    cachedSecond = second;
+  }
+  return cachedDate;
+}
+
+function formatSecond(ms: number): string {
   const d = new Date(ms);
   const month = MONTHS[d.getUTCMonth()] ?? '???';
   return (

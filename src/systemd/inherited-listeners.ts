@@ -10,7 +10,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { EbbError } from '../errors.js';
-import { formatAddress, type PublicListeners } from '../lifecycle/listeners.js';
+import { formatAddress, listenersOver, type PublicListeners } from '../lifecycle/listeners.js';
 import { ACTIVATION_VARIABLES, readSocketActivation } from './socket-activation.js';
 
 function adoptOne(fd: number, onSocket: (socket: Socket) => void): Promise<Server> {
@@ -43,30 +43,30 @@ function describe(server: Server, fd: number): string {
   return typeof bound === 'string' ? `unix:${bound}` : `fd ${fd}`;
 }
 
-/** Listeners on systemd's descriptors; `close()` turns each into "reset every newcomer". */
+/**
+ * Listeners on systemd's descriptors; closing turns each into "reset every newcomer" (after the
+ * connections queued before it, with `closeAfterAccepting`).
+ */
 export async function adoptListeners(
   fds: readonly number[],
   onSocket: (socket: Socket) => void,
 ): Promise<PublicListeners> {
-  let closed = false;
-  const admit = (socket: Socket): void => {
-    if (closed) socket.resetAndDestroy();
-    else onSocket(socket);
-  };
   const servers: Server[] = [];
+  const closed = new Set<number>();
+  const admitOn =
+    (index: number) =>
+    (socket: Socket): void => {
+      if (closed.has(index)) socket.resetAndDestroy();
+      else onSocket(socket);
+    };
   try {
-    for (const fd of fds) servers.push(await adoptOne(fd, admit));
+    for (const fd of fds) servers.push(await adoptOne(fd, admitOn(servers.length)));
   } catch (error) {
     for (const server of servers) server.close();
     throw error;
   }
-  return {
-    servers,
-    addresses: servers.map((server, index) => describe(server, fds[index] ?? -1)),
-    close() {
-      closed = true;
-    },
-  };
+  const addresses = servers.map((server, index) => describe(server, fds[index] ?? -1));
+  return listenersOver(servers, addresses, (server) => closed.add(servers.indexOf(server)));
 }
 
 export interface InheritedListeners {

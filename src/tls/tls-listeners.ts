@@ -154,6 +154,11 @@ export class TlsListeners {
     this.set.close();
   }
 
+  /** Stops accepting once the connections the kernel queued before now are accepted. */
+  closeAfterAccepting(): Promise<void> {
+    return this.set.closeAfterAccepting();
+  }
+
   /** Stops the ticket key rotation (the process is done). */
   stop(): void {
     this.terminator?.stop();

@@ -217,28 +217,123 @@ test('a client that keeps sending after a closing reply is closed once it passes
   assert.equal(observer.delivery, 'delivered');
 });
 
-test('pipelined requests when a close is requested mid-reply: the reply closes, the next is not started', async (t) => {
-  let release!: (reply: Reply) => void;
-  const first = new Promise<Reply>((resolve) => (release = resolve));
-  const seen: string[] = [];
-  const handler: RequestHandler = (request: ParsedRequest) => {
-    seen.push(request.target);
-    return request.target === '/first' ? first : echoTarget(request);
-  };
-  const { pair, observer, connection, received } = await setUp(t, handler);
-  pair.client.write(get('/first') + get('/second'));
-  await observer.waitFor((e) => e.kind === 'request');
-  connection.requestClose(); // a drain began while /first was being answered
-  release(bytesReply(Buffer.from('first\n')));
+interface PipelineCase {
+  readonly name: string;
+  /** Sent before the drain asks the connection to close (while /first is being answered). */
+  readonly before: readonly string[];
+  /** Sent after it. */
+  readonly after: readonly string[];
+  /** Of `after`, how many bytes the drain counts as in the kernel's receive queue already. */
+  readonly inKernel: 'none' | 'all';
+  readonly late: RequestHandler | null;
+  /** Bodies answered, in order, and the Connection header of each. */
+  readonly answered: ReadonlyArray<readonly [string, string | undefined]>;
+}
+
+const lateRedirect: RequestHandler = () =>
+  Promise.resolve({ ...bytesReply(Buffer.from('moved\n'), 302), closeConnection: true });
+
+const PIPELINES: readonly PipelineCase[] = [
+  {
+    name: 'requests sent before the drain are answered in order, the last with Connection: close',
+    before: ['/first', '/second', '/third'],
+    after: [],
+    inKernel: 'none',
+    late: null,
+    answered: [
+      ['first\n', undefined],
+      ['you asked for /second\n', undefined],
+      ['you asked for /third\n', 'close'],
+    ],
+  },
+  {
+    name: 'a request sent after the drain began is not answered (refuse)',
+    before: ['/first'],
+    after: ['/second'],
+    inKernel: 'none',
+    late: null,
+    answered: [['first\n', 'close']],
+  },
+  {
+    name: 'bytes the kernel held when the drain began count as sent before it',
+    before: ['/first'],
+    after: ['/second'],
+    inKernel: 'all',
+    late: null,
+    answered: [
+      ['first\n', undefined],
+      ['you asked for /second\n', 'close'],
+    ],
+  },
+  {
+    name: 'with a late handler (503/redirect), a request sent after the drain gets its answer',
+    before: ['/first', '/second'],
+    after: ['/third', '/fourth'],
+    inKernel: 'none',
+    late: lateRedirect,
+    answered: [
+      ['first\n', undefined],
+      ['you asked for /second\n', undefined],
+      ['moved\n', 'close'],
+    ],
+  },
+];
+
+for (const c of PIPELINES) {
+  test(`pipelining through a drain: ${c.name}`, async (t) => {
+    let release!: (reply: Reply) => void;
+    const first = new Promise<Reply>((resolve) => (release = resolve));
+    const handler: RequestHandler = (request: ParsedRequest) =>
+      request.target === '/first' ? first : echoTarget(request);
+    const pair = await openLoopbackPair();
+    t.after(() => pair.close());
+    const observer = new RecordingObserver();
+    const connection = new HttpConnection(
+      pair.server,
+      handler,
+      observer,
+      OPTIONS,
+      undefined,
+      c.late,
+    );
+    const received = new Received(pair.client);
+    const before = c.before.map((target) => get(target)).join('');
+    const after = c.after.map((target) => get(target)).join('');
+    pair.client.write(before);
+    await observer.waitFor((e) => e.kind === 'request');
+    // Everything sent so far has been read: the heads wait behind /first.
+    while (pair.server.bytesRead < before.length) await once(pair.server, 'data');
+    // A drain began while /first was being answered.
+    connection.requestClose(c.inKernel === 'all' ? after.length : 0);
+    pair.client.write(after);
+    while (pair.server.bytesRead < before.length + after.length) await once(pair.server, 'data');
+    release(bytesReply(Buffer.from('first\n')));
+    await once(pair.client, 'end');
+    pair.client.end();
+    await observer.closed;
+    assert.deepEqual(
+      received.responses.map((r) => [r.body.toString(), r.headers.get('connection')]),
+      c.answered,
+    );
+  });
+}
+
+test('an idle connection asked to close still answers one request (the last-request window)', async (t) => {
+  const { pair, observer, connection, received } = await setUp(t);
+  pair.client.write(get('/a'));
+  await observer.waitFor((e) => e.kind === 'phase' && e.phase === 'idle');
+  connection.requestClose();
+  pair.client.write(get('/b') + get('/c'));
   await once(pair.client, 'end');
   pair.client.end();
   await observer.closed;
-  assert.deepEqual(seen, ['/first']);
   assert.deepEqual(
     received.responses.map((r) => [r.body.toString(), r.headers.get('connection')]),
-    [['first\n', 'close']],
+    [
+      ['you asked for /a\n', undefined],
+      ['you asked for /b\n', 'close'],
+    ],
   );
-  assert.equal(observer.delivery, 'delivered');
 });
 
 test('closeIfIdle: only a connection with no request under way is closed', async (t) => {

@@ -24,6 +24,7 @@ class FakeConnection implements DrainableConnection, DrainEntry {
   closeRequested = false;
   closed = false;
   readonly connection = this;
+  readonly tcpKey = '';
   constructor(
     readonly registry: FakeRegistry,
     readonly id: number,
@@ -88,6 +89,7 @@ function responseOf(c: FakeConnection, written: ResponseRecord['written']): Resp
     status: 200,
     bytesDue: 1000,
     bytesSent: written === 'complete' ? 1000 : 400,
+    bytesAcked: null,
     written,
   };
 }
@@ -140,6 +142,25 @@ const SCENARIOS: Scenario[] = POLICIES.flatMap((policy) =>
   ),
 );
 
+/**
+ * A drain over `registry` whose fake listeners close as soon as they are asked (the accept
+ * queue is empty), and whose kernel receive queues are empty.
+ */
+function newDrain(
+  registry: FakeRegistry,
+  drainSettings: DrainSettings,
+  say: (line: string) => void,
+): Drain {
+  const drain = new Drain(registry, drainSettings, say, undefined, () => new Map());
+  drain.observe((state) => {
+    if (state.kind === 'draining' && state.listeners === 'closing') {
+      queueMicrotask(() => drain.listenersClosed());
+    }
+  });
+  registry.drain = drain;
+  return drain;
+}
+
 function settings(s: Pick<Scenario, 'policy' | 'delayMs' | 'deadlineMs'>): DrainSettings {
   return {
     drainNew: s.policy,
@@ -175,7 +196,7 @@ for (const scenario of SCENARIOS) {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
     const registry = new FakeRegistry();
     const lines: string[] = [];
-    const drain = new Drain(registry, settings(scenario), (line) => lines.push(line));
+    const drain = newDrain(registry, settings(scenario), (line) => lines.push(line));
     registry.drain = drain;
     const idle = registry.add('idle');
     const download = registry.add('responding', 600);
@@ -239,7 +260,7 @@ test('drain: a drain request with a shorter timeout moves the deadline closer', 
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
   const lines: string[] = [];
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'refuse' }, delayMs: 0, deadlineMs: 60_000 }),
     (line) => lines.push(line),
@@ -262,7 +283,7 @@ test('drain: a drain request with a shorter timeout moves the deadline closer', 
 test('drain: with nothing open, the drain is over at once and its timers are gone', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'status503' }, delayMs: 0, deadlineMs: 60_000 }),
     () => undefined,
@@ -286,7 +307,7 @@ test('stop while serving cuts everything and resolves the same promise as a late
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const registry = new FakeRegistry();
   const lines: string[] = [];
-  const drain = new Drain(
+  const drain = newDrain(
     registry,
     settings({ policy: { kind: 'refuse' }, delayMs: 0, deadlineMs: null }),
     (line) => lines.push(line),

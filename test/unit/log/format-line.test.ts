@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   boundedField,
   FIELD_MAX_CHARS,
+  formatClfDate,
   formatAccessLine,
   type AccessRecord,
 } from '../../../src/log/format-line.js';
@@ -59,4 +60,17 @@ test('a hostile 16 KiB head (every byte escaped) makes a line of at most about 8
   assert.ok(line.length <= bound, `${line.length} > ${bound}`);
   assert.ok(line.endsWith(' complete\n'));
   assert.equal(line.split('\n').length, 2);
+});
+
+test('the CLF date is formatted once a second and right at every second, in any order', () => {
+  const base = Date.UTC(2026, 10, 25, 22, 15, 21);
+  const cases: Array<[number, string]> = [
+    [base, '25/Nov/2026:22:15:21 +0000'],
+    [base + 999, '25/Nov/2026:22:15:21 +0000'],
+    [base + 1000, '25/Nov/2026:22:15:22 +0000'],
+    [base - 1, '25/Nov/2026:22:15:20 +0000'],
+    [Date.UTC(2026, 11, 31, 23, 59, 59, 500), '31/Dec/2026:23:59:59 +0000'],
+    [Date.UTC(2027, 0, 1), '01/Jan/2027:00:00:00 +0000'],
+  ];
+  for (const [ms, text] of cases) assert.equal(formatClfDate(ms), text);
 });
