@@ -214,7 +214,8 @@ async function main(): Promise<void> {
           `round ${round} ${variant.label}: ${figures.clientErrors} errors of ${figures.requests}` +
             ` ${JSON.stringify(figures.errorKinds)}, long ${figures.longIntact}/${figures.longTotal}` +
             ` (${figures.longOnDrained} on the drained node) ${JSON.stringify(figures.longFailures)}, last request ${figures.lastRequestToDrainedMs} ms,` +
-            ` marked down ${figures.markedDownMs} ms\n`,
+            ` marked down ${figures.markedDownMs} ms,` +
+            ` kernel TCP-memory resets ${figures.kernelAbortsOnMemory}\n`,
         );
       }
     }

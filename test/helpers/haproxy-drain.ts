@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { freePort } from '../../bench/ports.js';
 import { LineFollower } from './ebb-process.js';
 import type { Fixture } from './fixtures.js';
+import { tcpAbortsOnMemory } from './tcp-aborts.js';
 
 /** One backend node: where HAProxy sends requests and checks, and how to drain it. */
 export interface MirrorNode {
@@ -65,6 +66,12 @@ export interface ScenarioFigures {
   readonly markedDownMs: number | null;
   /** Steady-load requests the peer answered after the drain signal. */
   readonly peerRequestsAfter: number;
+  /**
+   * Connections the kernel reset for want of TCP memory while the long downloads ran, machine-wide
+   * (tcp-aborts.ts): HAProxy's closed client sockets with bytes still queued are among them, so a
+   * long download cut then was cut by the kernel. null where the kernel does not say.
+   */
+  readonly kernelAbortsOnMemory: number | null;
 }
 
 /** HAProxy marks a node down within `fall` checks of its drain; this is far beyond that. */
@@ -239,6 +246,7 @@ export async function runHaproxyDrain(input: ScenarioInput): Promise<ScenarioFig
     // Warm-up: until HAProxy answers from both nodes (before it listens, connects are refused).
     await load.until(() => served(drained.name) && served(peer.name));
     const firstCounted = load.outcomes.length;
+    const abortsBefore = await tcpAbortsOnMemory();
     const longs = Array.from({ length: input.longDownloads }, () =>
       startLongDownload(haproxy.port, input.longFile, input.longConnectionClose === true),
     );
@@ -257,6 +265,7 @@ export async function runHaproxyDrain(input: ScenarioInput): Promise<ScenarioFig
       () => load.outcomes.slice(exitedAt).filter((o) => o.server === peer.name).length >= 20,
     );
     const failures = (await Promise.all(longs.map((d) => d.failure))).filter((f) => f !== null);
+    const abortsAfter = await tcpAbortsOnMemory();
     await load.stop();
     const counted = load.outcomes.slice(firstCounted);
     const errorKinds: Record<string, number> = {};
@@ -273,13 +282,14 @@ export async function runHaproxyDrain(input: ScenarioInput): Promise<ScenarioFig
       longTotal: longs.length,
       longIntact: longs.length - failures.length,
       longFailures: failures,
-      // HAProxy's log of each request that did not end normally (termination state not `--`).
       longOnDrained: longServers.filter((server) => server === drained.name).length,
       lastRequestToDrainedMs:
         lastOnDrained === null ? null : Math.max(0, lastOnDrained - drainAtMs),
       markedDownMs: await markedDown,
       peerRequestsAfter: counted.filter((o) => o.server === peer.name && o.startedAtMs >= drainAtMs)
         .length,
+      kernelAbortsOnMemory:
+        abortsBefore === null || abortsAfter === null ? null : abortsAfter - abortsBefore,
     };
   } finally {
     await load.stop();

@@ -44,63 +44,55 @@ async function startNode(
 interface Case {
   readonly drainDelay: string;
   readonly longConnectionClose: boolean;
-  /** Set for a known failure: node:test runs it and reports it, and it fails nothing. */
-  readonly todo?: string;
 }
 
 const CASES: readonly Case[] = [
   { drainDelay: 'auto', longConnectionClose: false },
   { drainDelay: '1s', longConnectionClose: false },
-  {
-    drainDelay: 'auto',
-    longConnectionClose: true,
-    todo:
-      'long downloads that say Connection: close, from the drained node, with --drain-lift-limits ' +
-      'on: HAProxy gets some 8–32 KiB short or reset; nginx behind the same HAProxy loses them too ' +
-      '(npm run bench:haproxy -- --long-close); ebb with the limits kept lost none in 3 runs',
-  },
+  { drainDelay: 'auto', longConnectionClose: true },
 ];
 
-for (const { drainDelay, longConnectionClose, todo } of CASES) {
+for (const { drainDelay, longConnectionClose } of CASES) {
   const close = longConnectionClose ? ', long downloads saying Connection: close' : '';
-  const options = todo === undefined ? {} : { todo };
-  test(
-    `behind HAProxy, --drain-delay ${drainDelay}${close}: draining a node costs no client an error`,
-    options,
-    async () => {
-      const work = await makeTempDir('ebb-haproxy-');
-      after(work.remove);
-      const a = await startNode('a', drainDelay);
-      const b = await startNode('b', drainDelay);
-      const figures = await runHaproxyDrain({
-        nodes: [a, b],
-        workDir: work.path,
-        checkIntervalMs: 200,
-        smallFiles,
-        longFile,
-        longDownloads: 20,
-        longConnectionClose,
-        loadClients: 6,
-        loadPauseMs: 20,
-        // In service a while: ebb says so once HAProxy has checked it twice.
-        checkedLongEnough: () =>
-          a.server.stderr
-            .waitFor(/health checker 127\.0\.0\.1 polls \/ready every/)
-            .then(() => undefined),
-      });
-      const report = `${JSON.stringify(figures)}\n${a.server.stderr.text()}`;
-      assert.equal(figures.clientErrors, 0, report);
-      assert.equal(figures.longIntact, figures.longTotal, report);
-      assert.ok(figures.longOnDrained > 0, `no long download was on the drained node: ${report}`);
-      assert.ok(figures.peerRequestsAfter > 0, report);
-      assert.equal(((await a.exited) as { code: number | null }).code, 0);
-      if (drainDelay === 'auto') {
-        assert.match(a.server.stderr.text(), /every health checker has been answered 503 3 times/);
-        // The node served on until HAProxy had taken it out, then no more.
-        assert.ok(figures.markedDownMs !== null, report);
-      }
-      b.server.child.kill('SIGINT');
-      await b.exited;
-    },
-  );
+  test(`behind HAProxy, --drain-delay ${drainDelay}${close}: draining a node costs no client an error`, async (t) => {
+    const work = await makeTempDir('ebb-haproxy-');
+    after(work.remove);
+    const a = await startNode('a', drainDelay);
+    const b = await startNode('b', drainDelay);
+    const figures = await runHaproxyDrain({
+      nodes: [a, b],
+      workDir: work.path,
+      checkIntervalMs: 200,
+      smallFiles,
+      longFile,
+      longDownloads: 20,
+      longConnectionClose,
+      loadClients: 6,
+      loadPauseMs: 20,
+      // In service a while: ebb says so once HAProxy has checked it twice.
+      checkedLongEnough: () =>
+        a.server.stderr
+          .waitFor(/health checker 127\.0\.0\.1 polls \/ready every/)
+          .then(() => undefined),
+    });
+    const report = `${JSON.stringify(figures)}\n${a.server.stderr.text()}`;
+    // After a Connection: close reply HAProxy closes its client's socket with the last bytes
+    // still queued in the kernel, which resets such sockets when TCP memory runs short
+    // machine-wide (tcp-aborts.ts): a loss then is the machine's, reported, not failed.
+    if ((figures.kernelAbortsOnMemory ?? 0) > 0 && figures.longIntact < figures.longTotal) {
+      t.todo(`the kernel reset ${figures.kernelAbortsOnMemory} sockets for want of TCP memory`);
+    }
+    assert.equal(figures.clientErrors, 0, report);
+    assert.equal(figures.longIntact, figures.longTotal, report);
+    assert.ok(figures.longOnDrained > 0, `no long download was on the drained node: ${report}`);
+    assert.ok(figures.peerRequestsAfter > 0, report);
+    assert.equal(((await a.exited) as { code: number | null }).code, 0);
+    if (drainDelay === 'auto') {
+      assert.match(a.server.stderr.text(), /every health checker has been answered 503 3 times/);
+      // The node served on until HAProxy had taken it out, then no more.
+      assert.ok(figures.markedDownMs !== null, report);
+    }
+    b.server.child.kill('SIGINT');
+    await b.exited;
+  });
 }
