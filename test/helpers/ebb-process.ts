@@ -2,6 +2,7 @@
  * Starts the real ebb CLI as a child process and follows what it prints. Every test that starts
  * a server stops it by pid in `t.after` (see `stopAll`).
  */
+import { after } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -159,4 +160,22 @@ export async function stopAll(): Promise<void> {
     await once(child, 'exit').catch(() => undefined);
   });
   await Promise.all(waits);
+}
+
+/**
+ * Pids of processes a test did not spawn itself (the new ebb an upgrade starts): each is killed
+ * by pid when the test file ends, whatever state it is in.
+ */
+export function pidsKilledAfter(): Set<number> {
+  const pids = new Set<number>();
+  after(() => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return pids;
 }

@@ -12,7 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stopAll } from '../helpers/ebb-process.js';
+import { stopAll, pidsKilledAfter } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { download } from '../helpers/http-client.js';
 import { adminFetch, runAdminCommand } from '../helpers/admin.js';
@@ -21,16 +21,7 @@ import { describeCounts, lostCounts, NONE_LOST, startProber } from '../helpers/p
 import { installCertificate, throttledTlsDownload } from '../helpers/tls-live.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-certificate.js';
 
-const newPids = new Set<number>();
-after(() => {
-  for (const pid of newPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const newPids = pidsKilledAfter();
 after(stopAll);
 
 const dir = await makeTempDir('ebb-tls-upgrade-');

@@ -9,23 +9,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnEbb, startEbb, stopAll } from '../helpers/ebb-process.js';
+import { spawnEbb, startEbb, stopAll, pidsKilledAfter } from '../helpers/ebb-process.js';
 import { makeTempDir, writeRandomFile } from '../helpers/fixtures.js';
 import { connectTo, readResponse, requestText } from '../helpers/http-client.js';
 import { adminFetch } from '../helpers/admin.js';
 import { startWithAdmin, throttledDownload } from '../helpers/live-server.js';
 import { describeCounts, startProber } from '../helpers/prober.js';
 
-const newPids = new Set<number>();
-after(() => {
-  for (const pid of newPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const newPids = pidsKilledAfter();
 after(stopAll);
 
 const dir = await makeTempDir();
