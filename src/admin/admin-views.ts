@@ -7,7 +7,12 @@ import type { Drain } from '../lifecycle/drain.js';
 import type { GenerationRow } from '../lifecycle/handover-protocol.js';
 import type { Registry } from '../lifecycle/registry.js';
 import { lifecycleView, type DrainSummary } from '../lifecycle/state.js';
-import { buildStatus, type StatusSnapshot } from '../lifecycle/status.js';
+import {
+  buildStatus,
+  viewConnections,
+  type ConnectionsView,
+  type StatusSnapshot,
+} from '../lifecycle/status.js';
 import type { Warning } from '../lifecycle/warnings.js';
 import type { LimitsStatus } from '../limits/limits-status.js';
 import type { ProgressSampler } from '../progress/progress-sampler.js';
@@ -16,6 +21,7 @@ import { controlRoutes, type AdminControl, type DrainWatcher } from './control-r
 import type { ServerMetrics } from './metrics.js';
 import type { AdminRoute } from './routes.js';
 import { deliveredBytes, SnapshotFeed } from './snapshot-feed.js';
+import { StatusAnswers } from './status-answers.js';
 import { viewRoutes } from './view-routes.js';
 import { WatchedTicker } from './watched-ticker.js';
 
@@ -48,9 +54,27 @@ export interface AdminViews {
 
 const WATCH_INTERVAL_MS = 1000;
 
+/**
+ * Changes whenever a status row may have: a sample landed (acknowledged bytes, rates), a
+ * connection came or went, one changed phase or began a request (the registry counts each).
+ */
+function rowsVersion(registry: Registry, sampler: ProgressSampler): string {
+  const counts = registry.phaseCounts;
+  return [
+    sampler.samplesTaken,
+    registry.acceptedTotal,
+    registry.requestsTotal,
+    registry.size,
+    counts.reading,
+    counts.idle,
+    counts.responding,
+    counts.delivering,
+  ].join(' ');
+}
+
 export function createAdminViews(sources: AdminSources): AdminViews {
   const { registry, drain, sampler } = sources;
-  const statusNow = (limit: number): StatusSnapshot =>
+  const statusAt = (limit: number, nowMs: number, view?: ConnectionsView): StatusSnapshot =>
     buildStatus(
       {
         registry,
@@ -64,7 +88,15 @@ export function createAdminViews(sources: AdminSources): AdminViews {
         ...(sources.limits === undefined ? {} : { limits: sources.limits() }),
       },
       limit,
+      nowMs,
+      view,
     );
+  const statusNow = (limit: number): StatusSnapshot => statusAt(limit, Date.now());
+  const answers = new StatusAnswers({
+    rowsVersion: () => rowsVersion(registry, sampler),
+    viewConnections: (limit, nowMs) => viewConnections(registry, limit, nowMs),
+    buildStatus: statusAt,
+  });
   // `ebb stop` watchers: one shared one-row snapshot a second.
   const watchers = new WatchedTicker<DrainWatcher>(WATCH_INTERVAL_MS, (all) => {
     const snapshot = statusNow(1);
@@ -73,7 +105,7 @@ export function createAdminViews(sources: AdminSources): AdminViews {
   const control: AdminControl = {
     async status(limit) {
       await sampler.demandFresh();
-      return statusNow(limit);
+      return answers.answer(limit);
     },
     state: () => lifecycleView(drain.state),
     drain: (timeoutMs) => void drain.drain({ trigger: 'admin', timeoutMs }),

@@ -5,6 +5,7 @@ import type { StatusSnapshot } from '../lifecycle/status.js';
 import type { DrainSummary, LifecycleState } from '../lifecycle/state.js';
 import type { ReadinessPoll } from '../lifecycle/health-checkers.js';
 import { sendJson, sendText, type AdminRoute } from './routes.js';
+import type { StatusBody } from './status-answers.js';
 
 /** Receives a drain's progress once a second, then its summary just before the server exits. */
 export interface DrainWatcher {
@@ -13,8 +14,8 @@ export interface DrainWatcher {
 }
 
 export interface AdminControl {
-  /** A fresh snapshot (progress sampled first), at most `limit` connection rows. */
-  status(limit: number): Promise<StatusSnapshot>;
+  /** A fresh snapshot as JSON (progress sampled first), at most `limit` connection rows. */
+  status(limit: number): Promise<StatusBody>;
   state(): LifecycleState;
   /** Starts a drain (or tightens its deadline); the state then says where it stands. */
   drain(timeoutMs: number | null): void;
@@ -52,6 +53,18 @@ function stateJson(state: LifecycleState): object {
   };
 }
 
+function sendStatusBody(response: ServerResponse, body: StatusBody): void {
+  response.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.byteLength,
+    'Cache-Control': 'no-store',
+  });
+  const [head, rows, tail] = body.chunks;
+  response.write(head);
+  response.write(rows);
+  response.end(tail);
+}
+
 export function controlRoutes(control: AdminControl): AdminRoute[] {
   /**
    * 200 while serving, 503 from the instant a drain begins: what load balancers poll. Each answer
@@ -76,7 +89,7 @@ export function controlRoutes(control: AdminControl): AdminRoute[] {
           sendText(response, 400, 'limit must be an integer\n');
           return;
         }
-        sendJson(response, 200, await control.status(limit));
+        sendStatusBody(response, await control.status(limit));
       },
     },
     { method: 'GET', path: '/ready', handle: answerReadiness },

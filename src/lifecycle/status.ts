@@ -148,18 +148,31 @@ export function compareSlowestFirst(a: ConnectionRow, b: ConnectionRow): number 
   return a.id - b.id;
 }
 
-export function buildStatus(
-  ctx: StatusContext,
+/**
+ * The part of a snapshot read off every connection: its rows and what is summed over them. At
+ * 10,000 connections it is the costly part, so the admin views may keep one between looks
+ * (src/admin/status-answers.ts).
+ */
+export interface ConnectionsView {
+  readonly connections: readonly ConnectionRow[];
+  readonly connectionsOmitted: number;
+  readonly downloadsInFlight: number;
+  readonly bytesLeft: number;
+  readonly forecast: StatusSnapshot['forecast'];
+}
+
+export function viewConnections(
+  registry: Registry,
   limit = Infinity,
   nowMs = Date.now(),
-): StatusSnapshot {
+): ConnectionsView {
   const rows: ConnectionRow[] = [];
   let downloadsInFlight = 0;
   let bytesLeft = 0;
   let unknown = 0;
   let maxEta = 0;
   let slowest: ConnectionRow | null = null;
-  for (const entry of ctx.registry) {
+  for (const entry of registry) {
     if (entry.phase === 'closed') continue;
     const row = toRow(entry);
     rows.push(row);
@@ -176,6 +189,26 @@ export function buildStatus(
     return fa !== fb ? fa - fb : compareSlowestFirst(a, b);
   });
   const kept = rows.length > limit ? rows.slice(0, limit) : rows;
+  return {
+    connections: kept,
+    connectionsOmitted: rows.length - kept.length,
+    downloadsInFlight,
+    bytesLeft,
+    forecast: {
+      lastCompletionAt: downloadsInFlight === 0 ? null : iso(nowMs + maxEta * 1000),
+      secondsLeft: downloadsInFlight === 0 ? null : maxEta,
+      slowest,
+      unknown,
+    },
+  };
+}
+
+export function buildStatus(
+  ctx: StatusContext,
+  limit = Infinity,
+  nowMs = Date.now(),
+  view: ConnectionsView = viewConnections(ctx.registry, limit, nowMs),
+): StatusSnapshot {
   const counts = ctx.registry.phaseCounts;
   const state = ctx.state;
   return {
@@ -198,17 +231,12 @@ export function buildStatus(
       acceptedTotal: ctx.registry.acceptedTotal,
       requestsTotal: ctx.registry.requestsTotal,
       bodyBytesTotal: ctx.registry.bodyBytesTotal,
-      downloadsInFlight,
-      bytesLeft,
+      downloadsInFlight: view.downloadsInFlight,
+      bytesLeft: view.bytesLeft,
     },
-    forecast: {
-      lastCompletionAt: downloadsInFlight === 0 ? null : iso(nowMs + maxEta * 1000),
-      secondsLeft: downloadsInFlight === 0 ? null : maxEta,
-      slowest,
-      unknown,
-    },
-    connections: kept,
-    connectionsOmitted: rows.length - kept.length,
+    forecast: view.forecast,
+    connections: view.connections,
+    connectionsOmitted: view.connectionsOmitted,
     olderGenerations: ctx.olderGenerations ?? [],
     warnings: ctx.warnings ?? [],
     delay: delayOf(state),

@@ -73,6 +73,7 @@ export class ProgressSampler {
   private costMs = 0;
   private always = false;
   private stopped = true;
+  private samplesDone = 0;
 
   private readonly readQueues: ReadSendQueues;
   private readonly cpuMs: () => number | null;
@@ -95,6 +96,11 @@ export class ProgressSampler {
   /** How long between samples now: a second, or longer where samples cost more. */
   get sampleIntervalMs(): number {
     return this.intervalMs;
+  }
+
+  /** Samples finished so far: a new one may have changed any entry's progress fields. */
+  get samplesTaken(): number {
+    return this.samplesDone;
   }
 
   /** Someone is looking at progress: keep sampling for DEMAND_HOLD_MS. */
@@ -176,6 +182,7 @@ export class ProgressSampler {
         updateEntry(entry, socketBytesInKernel, txQueue, nowMs);
       }
     } finally {
+      this.samplesDone++;
       this.lastSampledMs = Date.now();
       const cpuAfterMs = this.cpuMs();
       const costMs =
