@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly skip: ReadonlySet<SectionName>;
   readonly wrkDurationS: number;
   readonly wrkWarmupS: number;
+  /** Warm each server process up once, before its first wrk case, not before every case. */
+  readonly wrkWarmupOnce: boolean;
   readonly wrkConnections: number;
   /** Slow-client counts; the last one is the large run (one round only). */
   readonly slowCounts: readonly number[];
@@ -37,18 +39,21 @@ export interface BenchOptions {
   /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
   readonly mixRatePerS: number;
   readonly mixDurationS: number;
+  /** The rate limiter's measuring window per run. */
+  readonly rateWindowS: number;
   readonly bigFileBytes: number;
   /** Servers on CPU 0, clients on CPU 1. */
   readonly pin: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb,nginx] [--skip slow,large]
-  --quick        one round, short durations, 200 slow clients: a smoke run (< 2 min)
+  --quick        one round, short durations, 200 slow clients: a smoke run (< 2 min; wrk 1 s
+                 after one warmup per server, 2 large downloads, slow clients held 6 s, mix 2 s)
   --rounds N     interleaved rounds (default 3; --quick: 1)
   --only LIST    servers to run: ${SERVER_NAMES.join(',')}
   --skip LIST    sections to skip: ${SECTION_NAMES.join(',')}
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
-  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 12)
+  --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 6)
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
 
@@ -96,8 +101,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     servers:
       values.only === undefined ? SERVER_NAMES : parseList(values.only, SERVER_NAMES, '--only'),
     skip: new Set(parseList(values.skip, SECTION_NAMES, '--skip')),
-    wrkDurationS: quick ? 2 : 5,
+    // A smoke run: every figure, from the shortest runs that still give one.
+    wrkDurationS: quick ? 1 : 5,
     wrkWarmupS: 1,
+    wrkWarmupOnce: quick,
     wrkConnections: 50,
     slowCounts:
       values['slow-counts'] === undefined
@@ -108,15 +115,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowHoldS:
       values['slow-hold'] === undefined
         ? quick
-          ? 12
+          ? 6
           : 75
         : positiveNumber(values['slow-hold'], '--slow-hold'),
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
-    largeClients: 4,
+    largeClients: quick ? 2 : 4,
     mixRatePerS: 50,
-    mixDurationS: quick ? 4 : 20,
+    mixDurationS: quick ? 2 : 20,
+    rateWindowS: quick ? 2 : 10,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
   };

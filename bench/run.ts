@@ -21,6 +21,7 @@ import {
   runSlowSession,
   type SessionContext,
 } from './sessions.js';
+import { SectionClock } from './section-clock.js';
 import { renderTable } from './table.js';
 import { runTlsSections } from './tls-sections.js';
 
@@ -163,16 +164,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('exit', killAllChildrenNow);
   const startedMs = Date.now();
+  const clock = new SectionClock();
   let tlsSections = '';
   try {
     const root = join(workDir, 'root');
     mkdirSync(root);
-    await buildDocroot(root, options.bigFileBytes);
+    await clock.time('docroot', () => buildDocroot(root, options.bigFileBytes));
     const context: SessionContext = { options, results, launch: { root, workDir, fdLimit } };
-    await runRequestRounds(context, servers);
-    await runSlowRounds(context, servers, plan);
-    await runMixRounds(context, servers, plan);
-    tlsSections = await runTlsSections(context, servers);
+    await clock.time('requests', () => runRequestRounds(context, servers));
+    await clock.time('slow', () => runSlowRounds(context, servers, plan));
+    await clock.time('mix', () => runMixRounds(context, servers, plan));
+    tlsSections = await runTlsSections(context, servers, clock);
   } finally {
     await stopAllChildren();
     cleanUp();
@@ -184,7 +186,8 @@ async function main(): Promise<void> {
     `${machineLine(fdLimit)}; rounds ${options.rounds}; wrk -t1 -c${options.wrkConnections} ` +
     `-d${options.wrkDurationS}s; slow clients ${options.slowRateBytesPerS} B/s, SO_RCVBUF ` +
     `${options.slowRcvbufBytes}, held ${options.slowHoldS} s; ` +
-    (isPinned ? 'servers on CPU 0, clients on CPU 1.' : 'no CPU pinning.');
+    (isPinned ? 'servers on CPU 0, clients on CPU 1' : 'no CPU pinning') +
+    `; sections: ${clock.summary()}.`;
   console.log(`\n${header}\n\n${table}\n`);
   for (const note of results.notes) console.log(`note: ${note}`);
   console.log(`\nbench: wrote ${writeReport(table, header, results.notes)}`);

@@ -55,11 +55,12 @@ async function attempt(
   }
 }
 
-function wrkSettings(options: BenchOptions): WrkSettings {
+/** The wrk settings of a session's `index`th case: warmed up before each, or only the first. */
+function wrkSettings(options: BenchOptions, index: number): WrkSettings {
   return {
     connections: options.wrkConnections,
     durationS: options.wrkDurationS,
-    warmupS: options.wrkWarmupS,
+    warmupS: index > 0 && options.wrkWarmupOnce ? 0 : options.wrkWarmupS,
   };
 }
 
@@ -68,10 +69,12 @@ async function runWrkCase(
   server: RunningServer,
   path: string,
   figures: { rps: string; p99?: string },
+  index: number,
 ): Promise<void> {
   const what = `${server.name} wrk ${path}`;
   await attempt(context, what, async () => {
-    const result = await measureWrk(server.baseUrl + path, wrkSettings(context.options));
+    const settings = wrkSettings(context.options, index);
+    const result = await measureWrk(server.baseUrl + path, settings);
     if (result.problems.length > 0) {
       const dropped = result.failures > result.requests * MAX_FAILURE_SHARE;
       const verdict = dropped ? 'sample dropped' : 'sample kept';
@@ -92,15 +95,16 @@ export async function runRequestSession(
   const { options, results } = context;
   await withServer(spec, context, log, 1024, async (server) => {
     console.log(`bench: ${server.name} (pid ${server.pid}), access log ${log}`);
+    let cases = 0;
     if (!options.skip.has('wrk')) {
       for (const { key, path } of WRK_CASES) {
         const figures = { rps: figureIds.rps(key, log), p99: figureIds.p99(key, log) };
-        await runWrkCase(context, server, path, figures);
+        await runWrkCase(context, server, path, figures, cases++);
       }
     }
     if (log === 'on') return;
     if (!options.skip.has('listing') && spec.hasListing) {
-      await runWrkCase(context, server, FILES.listing, { rps: figureIds.listingRps });
+      await runWrkCase(context, server, FILES.listing, { rps: figureIds.listingRps }, cases++);
     }
     if (!options.skip.has('large')) {
       await attempt(context, `${server.name} large download`, async () => {
@@ -209,7 +213,8 @@ export async function runMirrorMixSession(
         server.port,
         {
           count,
-          holdS: options.mixDurationS + 2,
+          // Held a little past the mix, so that its last requests still meet the downloads.
+          holdS: options.mixDurationS + (options.quick ? 1 : 2),
           rateBytesPerS: options.slowRateBytesPerS,
           rcvbufBytes: options.slowRcvbufBytes,
           fdLimit: launch.fdLimit,

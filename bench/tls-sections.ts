@@ -5,12 +5,14 @@
  */
 import { runRateShareBench } from './rate-share.js';
 import type { ServerName } from './options.js';
+import type { SectionClock } from './section-clock.js';
 import type { SessionContext } from './sessions.js';
 import { runTlsBench } from './tls.js';
 
 export async function runTlsSections(
   context: SessionContext,
   servers: readonly ServerName[],
+  clock: SectionClock,
 ): Promise<string> {
   const { options, results, launch } = context;
   const blocks: string[] = [];
@@ -24,22 +26,30 @@ export async function runTlsSections(
       durationS: options.wrkDurationS,
       warmupS: options.wrkWarmupS,
     };
-    const input = { ...launch, rounds: options.rounds, wrk, largeClients: options.largeClients };
+    const input = {
+      ...launch,
+      rounds: options.rounds,
+      wrk,
+      wrkWarmupOnce: options.wrkWarmupOnce,
+      largeClients: options.largeClients,
+    };
     add(
       'HTTPS: ebb --listen-tls and nginx listen ssl, same certificate and cipher',
-      await runTlsBench({ ...input, bigFileBytes: options.bigFileBytes }),
+      await clock.time('tls', () => runTlsBench({ ...input, bigFileBytes: options.bigFileBytes })),
     );
   }
   if (!options.skip.has('rates') && servers.includes('ebb')) {
     add(
       'Rate limiter: 100 clients under --rate-total 50 MB/s',
-      await runRateShareBench({
-        ...launch,
-        clients: 100,
-        rateBytesPerS: 50_000_000,
-        warmupS: 1,
-        windowS: options.quick ? 4 : 10,
-      }),
+      await clock.time('rates', () =>
+        runRateShareBench({
+          ...launch,
+          clients: 100,
+          rateBytesPerS: 50_000_000,
+          warmupS: 1,
+          windowS: options.rateWindowS,
+        }),
+      ),
     );
   }
   return blocks.length === 0 ? '' : `\n\n${blocks.join('\n\n')}`;

@@ -34,6 +34,8 @@ export interface TlsBenchInput {
   readonly fdLimit: number;
   readonly rounds: number;
   readonly wrk: WrkSettings;
+  /** Warm each server up once, before its first case, not before every case (--quick). */
+  readonly wrkWarmupOnce: boolean;
   readonly largeClients: number;
   readonly bigFileBytes: number;
 }
@@ -123,13 +125,14 @@ async function measureSession(
 ): Promise<void> {
   const name = server.name;
   const base = `https://${HOST}:${server.port}`;
-  for (const { key, path, bytes } of SMALL_CASES) {
+  for (const [index, { key, path, bytes }] of SMALL_CASES.entries()) {
+    const wrk = index > 0 && input.wrkWarmupOnce ? { ...input.wrk, warmupS: 0 } : input.wrk;
     // The warm-up run is inside measureWrk: the CPU counted covers it too, so bytes do as well.
     const cpuBefore = cpuSeconds(server.pid);
-    const result = await measureWrk(base + path, input.wrk);
+    const result = await measureWrk(base + path, wrk);
     const cpu = cpuSeconds(server.pid) - cpuBefore;
-    const total = input.wrk.durationS + input.wrk.warmupS;
-    const bodyGiB = (result.requests * bytes * (total / input.wrk.durationS)) / 2 ** 30;
+    const total = wrk.durationS + wrk.warmupS;
+    const bodyGiB = (result.requests * bytes * (total / wrk.durationS)) / 2 ** 30;
     if (result.problems.length > 0)
       results.note(`${name} TLS ${key}: ${result.problems.join('; ')}`);
     results.add(`tls-${key}-rps`, name, result.requestsPerS);
@@ -228,8 +231,9 @@ async function main(): Promise<void> {
       workDir,
       fdLimit: 4096,
       rounds: Number(values.rounds ?? (quick ? 1 : 3)),
-      wrk: { connections: 50, durationS: quick ? 2 : 5, warmupS: 1 },
-      largeClients: 4,
+      wrk: { connections: 50, durationS: quick ? 1 : 5, warmupS: 1 },
+      wrkWarmupOnce: quick,
+      largeClients: quick ? 2 : 4,
       bigFileBytes,
     });
     console.log(`\n${section.table}\n`);

@@ -20,6 +20,7 @@ export interface WrkResult {
 export interface WrkSettings {
   readonly connections: number;
   readonly durationS: number;
+  /** 0: no warmup run (the server was warmed up already). */
   readonly warmupS: number;
 }
 
@@ -56,6 +57,6 @@ async function runWrk(url: string, connections: number, durationS: number): Prom
 }
 
 export async function measureWrk(url: string, settings: WrkSettings): Promise<WrkResult> {
-  await runWrk(url, settings.connections, settings.warmupS);
+  if (settings.warmupS > 0) await runWrk(url, settings.connections, settings.warmupS);
   return parseWrk(await runWrk(url, settings.connections, settings.durationS));
 }
