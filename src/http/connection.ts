@@ -258,11 +258,15 @@ export class HttpConnection implements DrainableConnection {
 
   private parseNext(): void {
     if (this.heads.bufferedBytes === 0) return;
-    if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
     const plan = this.closePlan;
     const late = plan.kind === 'closing' && this.consumedBytes >= plan.answerBeforeByte;
     const parsed = this.heads.next(this.options.limits);
-    if (parsed.kind === 'incomplete') return;
+    if (parsed.kind === 'incomplete') {
+      // A head that arrived whole goes straight to responding: only a partial one is 'reading',
+      // with the header timeout from its first byte (this one).
+      if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
+      return;
+    }
     if (parsed.kind === 'invalid') {
       this.heads.clear();
       this.replyError(parsed.status);
@@ -277,13 +281,25 @@ export class HttpConnection implements DrainableConnection {
   private startReply(request: ParsedRequest, closeAfter: boolean, handler: RequestHandler): void {
     this.enter({ kind: 'responding', closeAfter, sender: null, errorReply: false });
     this.observer.onRequestStart(request);
-    handler(request).then(
-      (reply) => this.writeReply(request, reply),
-      (error: unknown) => {
-        console.error('ebb: request handler failed:', error);
-        this.writeReply(request, textReply(500, { closeConnection: true }));
-      },
-    );
+    let answer: Reply | Promise<Reply>;
+    try {
+      answer = handler(request);
+    } catch (error) {
+      this.handlerFailed(request, error);
+      return;
+    }
+    if (!(answer instanceof Promise)) this.writeReply(request, answer);
+    else {
+      answer.then(
+        (reply) => this.writeReply(request, reply),
+        (error: unknown) => this.handlerFailed(request, error),
+      );
+    }
+  }
+
+  private handlerFailed(request: ParsedRequest, error: unknown): void {
+    console.error('ebb: request handler failed:', error);
+    this.writeReply(request, textReply(500, { closeConnection: true }));
   }
 
   private writeReply(request: ParsedRequest, reply: Reply): void {
