@@ -43,6 +43,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TARGET = /^[\x21-\x7e]+$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
+// A CR not followed by LF, or a LF not preceded by CR: one scan, nothing allocated.
+const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
 function invalid(status: InvalidHead['status'], reason: string): InvalidHead {
   return { kind: 'invalid', status, reason };
@@ -65,7 +67,7 @@ export function parseHead(
   const lines = body.split('\r\n');
   const requestLine = lines[0] ?? '';
   if (requestLine.length > limits.maxRequestLineBytes) return invalid(414, 'request line too long');
-  if (/[\r\n]/.test(body.replaceAll('\r\n', ''))) return invalid(400, 'bare CR or LF in head');
+  if (BARE_CR_OR_LF.test(body)) return invalid(400, 'bare CR or LF in head');
 
   const line = parseRequestLine(requestLine);
   if (line.kind === 'invalid') return line;
@@ -147,7 +149,7 @@ function finishHead(request: ParsedRequest): ParsedHead | InvalidHead {
   // We read no request content, so we never decode chunked framing: refusing it outright also
   // refuses every TE/CL desynchronisation shape.
   if (transferEncoding) return invalid(400, 'Transfer-Encoding in a request is not accepted');
-  const tokens = connection.split(',').map((t) => t.trim());
+  const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim());
   const wantsClose =
     tokens.includes('close') || (request.minorVersion === 0 && !tokens.includes('keep-alive'));
   const hasContent = contentLength !== undefined && Number(contentLength) > 0;
