@@ -61,6 +61,13 @@ export interface StatusCostRow {
   /** CPU seconds per second (100 % of a core = 1) the sampler adds while progress is wanted. */
   readonly samplerCpuPerS: number;
   readonly idleCpuPerS: number;
+  /**
+   * The machine's TCP memory in pages while /status was timed, and where the kernel's pressure
+   * begins (tcp_mem's middle value): under pressure every send buffer shrinks, so a 2.9 MB
+   * answer takes many more round trips whatever ebb does. The held downloads count, and so
+   * does whatever else the machine runs (another bench's slow clients). Null off Linux.
+   */
+  readonly tcpMemPages: { readonly used: number; readonly pressure: number } | null;
 }
 
 /** The quick run's settings, for a caller such as bench/run.ts: one count, short windows. */
@@ -69,6 +76,18 @@ export const QUICK_STATUS_COST: Omit<StatusCostSettings, 'builds'> = {
   windowS: 4,
   gets: 20,
 };
+
+function tcpMemPages(): StatusCostRow['tcpMemPages'] {
+  try {
+    const used = /^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1];
+    const pressure = readFileSync('/proc/sys/net/ipv4/tcp_mem', 'utf8').trim().split(/\s+/)[1];
+    return used === undefined || pressure === undefined
+      ? null
+      : { used: Number(used), pressure: Number(pressure) };
+  } catch {
+    return null;
+  }
+}
 
 /** utime + stime + cutime + cstime of one process, in seconds (children once reaped). */
 function cpuWithChildrenS(pid: number): number {
@@ -190,7 +209,13 @@ async function measureOne(
     const demand = () => void downloadsInFlight(server.adminUrl).catch(() => undefined);
     demand();
     const wantedCpuPerS = await cpuPerSOver(server.pid, settings.windowS, demand);
+    const memBefore = tcpMemPages();
     const times = await timeStatusGets(server.adminUrl, settings.gets);
+    const memAfter = tcpMemPages();
+    const tcpMem =
+      memBefore === null || memAfter === null
+        ? null
+        : { used: Math.max(memBefore.used, memAfter.used), pressure: memAfter.pressure };
     if (process.env.EBB_STATUS_COST_TIMES === '1')
       console.log(times.map((t) => t.toFixed(0)).join(' '));
     return {
@@ -200,6 +225,7 @@ async function measureOne(
       statusP99Ms: percentile(times, 0.99),
       samplerCpuPerS: wantedCpuPerS - idleCpuPerS,
       idleCpuPerS,
+      tcpMemPages: tcpMem,
     };
   } finally {
     for (const socket of sockets) socket.destroy();
@@ -258,7 +284,10 @@ export function formatRow(row: StatusCostRow): string {
     `${row.build.padEnd(8)} ${String(row.connections).padStart(6)} conns: ` +
     `/status p50 ${row.statusP50Ms.toFixed(1)} ms, p99 ${row.statusP99Ms.toFixed(1)} ms; ` +
     `sampler ${(row.samplerCpuPerS * 1000).toFixed(0)} ms CPU/s ` +
-    `(idle ${(row.idleCpuPerS * 1000).toFixed(0)} ms/s)`
+    `(idle ${(row.idleCpuPerS * 1000).toFixed(0)} ms/s)` +
+    (row.tcpMemPages === null
+      ? ''
+      : `; TCP mem ${row.tcpMemPages.used} pages (pressure from ${row.tcpMemPages.pressure})`)
   );
 }
 
