@@ -98,6 +98,9 @@ function parseRequestLine(text: string): RequestLine {
   const [method = '', target = '', version = ''] = parts;
   if (!TOKEN.test(method)) return { kind: 'invalid', status: 400, reason: 'malformed method' };
   if (!TARGET.test(target)) return { kind: 'invalid', status: 400, reason: 'malformed target' };
+  // The two versions every client sends, without the regular expression.
+  if (version === 'HTTP/1.1') return { kind: 'line', method, target, minorVersion: 1 };
+  if (version === 'HTTP/1.0') return { kind: 'line', method, target, minorVersion: 0 };
   const match = /^HTTP\/(\d)\.(\d)$/.exec(version);
   if (match === null) return { kind: 'invalid', status: 400, reason: 'malformed version' };
   if (match[1] !== '1') return { kind: 'invalid', status: 505, reason: 'unsupported version' };
@@ -110,9 +113,22 @@ function parseField(line: string): readonly [string, string] | null {
   const name = line.slice(0, colon);
   // Also refuses obs-fold and "Name : value", both smuggling vectors (RFC 9112 §5.1, §5.2).
   if (!TOKEN.test(name)) return null;
-  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  const value = trimSpaceAndTab(line, colon + 1);
   if (!FIELD_VALUE.test(value)) return null;
   return [name.toLowerCase(), value];
+}
+
+/** `line` from `from` without leading or trailing SP and HTAB (OWS, RFC 9110 §5.6.3). */
+function trimSpaceAndTab(line: string, from: number): string {
+  let start = from;
+  let end = line.length;
+  while (start < end && isSpaceOrTab(line.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end--;
+  return line.slice(start, end);
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 function finishHead(request: ParsedRequest): ParsedHead | InvalidHead {

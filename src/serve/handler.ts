@@ -17,7 +17,10 @@ import type { MirrorHooks } from './mirror-hooks.js';
 import { describedSegments, serveMetalink } from './serve-metalink.js';
 import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
+import { rememberFields } from '../http/write-head.js';
+import { newBoundary } from './multipart.js';
 import {
+  decideFileOutcome,
   fdVersion,
   fileVersion,
   readFileConditions,
@@ -100,9 +103,39 @@ function respond(
   };
   const cached = caches.files.get(asked.cacheKey, asked.nowMs);
   if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
-    return sendVersion(options, asked, cached.version, cached.fsPath);
+    if (!isPlain(asked.conditions))
+      return sendVersion(options, asked, cached.version, cached.fsPath);
+    cached.plainReply ??= plainReplyOf(options, asked, cached.version, cached.fsPath);
+    return cached.plainReply;
   }
   return respondFromDisk(options, caches, asked, cached?.fsPath ?? null);
+}
+
+/** No precondition and no Range: the reply depends on the file alone. */
+function isPlain(conditions: FileConditions): boolean {
+  return (
+    conditions.ifMatch === undefined &&
+    conditions.ifNoneMatch === undefined &&
+    conditions.ifModifiedSince === undefined &&
+    conditions.ifUnmodifiedSince === undefined &&
+    conditions.ifRange === undefined &&
+    conditions.range === undefined
+  );
+}
+
+/** A cached file's plain reply, its header fields serialised once for every request it answers. */
+function plainReplyOf(
+  options: StaticOptions,
+  asked: Asked,
+  version: FileVersion & { readonly source: { readonly kind: 'memory' } },
+  fsPath: FileRef['fsPath'],
+): Reply {
+  const { segments } = asked.resolved;
+  const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+  const outcome = decideFileOutcome(version, asked.fileName, asked.conditions, newBoundary, extra);
+  const reply = replyFor(outcome, options.cacheControl);
+  rememberFields(reply.headers);
+  return reply;
 }
 
 function sendVersion(
