@@ -39,6 +39,12 @@ test('response streams: well-formed ones are read, broken ones named', () => {
       false,
       'responses:2',
     ],
+    [
+      'a HEAD response (no body) last',
+      'HTTP/1.1 200 X\r\nDate: d\r\nContent-Length: 5\r\n\r\n',
+      false,
+      'responses:1',
+    ],
     ['a 304 without Content-Length', 'HTTP/1.1 304 X\r\nDate: d\r\n\r\n', false, 'responses:1'],
     ['a short body', ok(200, 'abc').slice(0, -1), false, 'malformed'],
     ['a short body, cut by the client', ok(200, 'abc').slice(0, -1), true, 'responses:0'],
