@@ -25,6 +25,7 @@ import {
   endLoan,
   endReadTurn,
   lendableBytes,
+  leaveReadQueue,
   recycleSlice,
   SLICE_BYTES,
 } from './slice-pool.js';
@@ -95,9 +96,13 @@ export class BodySender {
   private burstBytes = SLICE_BYTES;
   private head: string | null;
   private readInFlight = false;
-  /** Cancels the wait for a read turn (slice-pool.ts), while waiting. */
-  private cancelReadTurn: (() => void) | null = null;
-  private writesInFlight = 0;
+  /** Waiting for a read turn (slice-pool.ts). */
+  private waitingForTurn = false;
+  /** The slices a readv in flight fills, and the bytes it was asked for. */
+  private reading: Buffer[] = [];
+  private sliceReadBytes = 0;
+  /** The length of each write not yet called back, oldest first (one per slice of a burst). */
+  private readonly writeBytes: number[] = [];
   private lastWriteMs = 0;
   private windowStartMs = Date.now();
   private windowBytes = 0;
@@ -170,7 +175,7 @@ export class BodySender {
     if (this.ended !== null) return;
     if (this.fd === undefined) this.finish('read-failed');
     else if (this.pace === 'fast') this.readWhole(this.fd, bytes);
-    else this.readSlices(this.fd, bytes);
+    else this.readSlices(bytes);
   };
 
   private readWhole(fd: number, length: number): void {
@@ -194,35 +199,37 @@ export class BodySender {
     });
   }
 
-  private readSlices(fd: number, length: number): void {
+  private readSlices(length: number): void {
     this.readInFlight = true;
-    let started = false;
-    const cancel = awaitReadTurn(() => {
-      started = true;
-      this.cancelReadTurn = null;
-      this.readSlicesNow(fd, length);
-    });
-    // The turn may come at once, inside awaitReadTurn: then there is nothing to cancel.
-    if (!started) this.cancelReadTurn = cancel;
+    this.sliceReadBytes = length;
+    this.waitingForTurn = true;
+    awaitReadTurn(this.startSliceRead);
   }
 
-  private readSlicesNow(fd: number, length: number): void {
-    const slices = borrowSlices(length);
-    readv(fd, slices, this.position, (error, bytesRead) => {
-      this.readInFlight = false;
-      endReadTurn();
-      if (this.ended !== null || error !== null || bytesRead !== length) {
-        giveBack(slices);
-        if (this.ended !== null) this.closeFd();
-        // A short read means the file shrank under us; the promised length cannot be kept.
-        else this.finish('read-failed');
-        return;
-      }
-      this.position += bytesRead;
-      this.ready = slices;
-      this.writeSlices();
-    });
-  }
+  /** Called once the read has its turn (maybe at once, inside awaitReadTurn): one per sender. */
+  private readonly startSliceRead = (): void => {
+    this.waitingForTurn = false;
+    // onGrant checked the descriptor; a stopped sender left the queue in release().
+    this.reading = borrowSlices(this.sliceReadBytes);
+    readv(this.fd!, this.reading, this.position, this.afterSliceRead);
+  };
+
+  private readonly afterSliceRead = (error: Error | null, bytesRead: number): void => {
+    const slices = this.reading;
+    this.reading = [];
+    this.readInFlight = false;
+    endReadTurn();
+    if (this.ended !== null || error !== null || bytesRead !== this.sliceReadBytes) {
+      giveBack(slices);
+      if (this.ended !== null) this.closeFd();
+      // A short read means the file shrank under us; the promised length cannot be kept.
+      else this.finish('read-failed');
+      return;
+    }
+    this.position += bytesRead;
+    this.ready = slices;
+    this.writeSlices();
+  };
 
   /**
    * Writes the ready slices while the kernel takes each one at once; the first it cannot take
@@ -256,24 +263,30 @@ export class BodySender {
   }
 
   private send(data: Buffer): void {
-    this.writesInFlight++;
+    this.writeBytes.push(data.length);
     this.lastWriteMs = Date.now();
-    const bytes = data.length;
-    const written = (error?: Error | null) => this.afterWrite(error, bytes);
     if (this.head !== null) {
       // Head and first chunk leave in one writev.
       this.socket.cork();
       this.socket.write(this.head, 'latin1');
       this.head = null;
-      this.socket.write(data, written);
+      this.socket.write(data, this.written);
       this.socket.uncork();
     } else {
-      this.socket.write(data, written);
+      this.socket.write(data, this.written);
     }
   }
 
+  /**
+   * One callback for every write, so that the writes the kernel took at once are called back in
+   * one tick (Node batches a stream's synchronous completions when the callback is the same) and
+   * no closure is made per write. Writes complete in order: the first count is this one's.
+   */
+  private readonly written = (error?: Error | null): void => {
+    this.afterWrite(error, this.writeBytes.shift() ?? 0);
+  };
+
   private afterWrite(error: Error | null | undefined, bytes: number): void {
-    this.writesInFlight--;
     if (this.ended !== null) return;
     // Node 20 completes a destroyed socket's pending write without an error: not a success.
     if (error || this.socket.destroyed) {
@@ -282,7 +295,7 @@ export class BodySender {
     }
     this.observer.onBodyBytes(bytes);
     this.windowBytes += bytes;
-    if (this.writesInFlight > 0) return;
+    if (this.writeBytes.length > 0) return;
     if (this.pinned !== null) recycleSlice(this.pinned);
     this.pinned = null;
     this.adaptPace();
@@ -309,10 +322,10 @@ export class BodySender {
 
   private release(): void {
     this.pacer.cancel();
-    if (this.cancelReadTurn !== null) {
+    if (this.waitingForTurn) {
       // Still waiting for its turn: no read was started, the descriptor is free to close.
-      this.cancelReadTurn();
-      this.cancelReadTurn = null;
+      leaveReadQueue(this.startSliceRead);
+      this.waitingForTurn = false;
       this.readInFlight = false;
     }
     this.buffer = null;

@@ -21,15 +21,22 @@ let reads = 0;
 /** Senders waiting for a read turn, first come first served. */
 const waiting = new Set<() => void>();
 
-/** Calls `start` when a read may begin (now or later); returns a cancel for a stopped sender. */
-export function awaitReadTurn(start: () => void): () => void {
+/**
+ * Calls `start` when a read may begin: now, or once a read ends (`leaveReadQueue` withdraws it).
+ * A sender passes the same function every time, so waiting costs no allocation.
+ */
+export function awaitReadTurn(start: () => void): void {
   if (reads < MAX_READS) {
     reads++;
     start();
-    return noop;
+    return;
   }
   waiting.add(start);
-  return () => waiting.delete(start);
+}
+
+/** A stopped sender no longer waits for its turn. */
+export function leaveReadQueue(start: () => void): void {
+  waiting.delete(start);
 }
 
 /** A read that had its turn completed: the next waiting sender starts. */
@@ -42,8 +49,6 @@ export function endReadTurn(): void {
   waiting.delete(next.value);
   next.value();
 }
-
-function noop(): void {}
 
 /**
  * The most a read may ask for now: `wantBytes`, or less while MAX_LENT_SLICES are out (never less
@@ -79,7 +84,9 @@ export function endLoan(count: number): void {
 
 /** A slice nothing refers to any more (written whole, or never written) is reused. */
 export function recycleSlice(slice: Buffer): void {
-  if (free.length < MAX_FREE_SLICES) free.push(Buffer.from(slice.buffer, 0, SLICE_BYTES));
+  if (free.length >= MAX_FREE_SLICES) return;
+  // A whole slice is kept as it is; only a cut one needs a new view of its memory.
+  free.push(slice.length === SLICE_BYTES ? slice : Buffer.from(slice.buffer, 0, SLICE_BYTES));
 }
 
 /** For tests: slices lent now. */
