@@ -28,6 +28,7 @@ import {
   leaveReadQueue,
   recycleSlice,
   SLICE_BYTES,
+  SLOW_SLICE_BYTES,
 } from './slice-pool.js';
 import type { BodySegment, ConnectionObserver } from './types.js';
 
@@ -76,6 +77,19 @@ export function chunkBytesFor(pace: Pace): number {
   return pace === 'fast' ? MAX_CHUNK_BYTES : pace === 'slow' ? MIN_CHUNK_BYTES : PROBE_CHUNK_BYTES;
 }
 
+/** A response's first bytes that a client not known to be slow gets in large slices. */
+export const EARLY_BYTES = 128 * 1024;
+
+/**
+ * The slices a read is cut into (slice-pool.ts): small ones once the client kept a write waiting,
+ * or past a response's first EARLY_BYTES until it proved fast (a send buffer can take a megabyte
+ * before the first wait, and the write it cannot take stays pinned): pure, for tests.
+ */
+export function sliceBytesFor(pace: Pace, bodyBytesSent: number): number {
+  if (pace === 'slow') return SLOW_SLICE_BYTES;
+  return pace === 'fast' || bodyBytesSent < EARLY_BYTES ? SLICE_BYTES : SLOW_SLICE_BYTES;
+}
+
 /** The next burst's read after one the kernel took whole (`true`) or not: pure, for tests. */
 export function nextBurstBytes(burstBytes: number, takenWhole: boolean): number {
   return takenWhole ? Math.min(MAX_BURST_BYTES, burstBytes * 2) : SLICE_BYTES;
@@ -103,6 +117,8 @@ export class BodySender {
   private sliceReadBytes = 0;
   /** The length of each write not yet called back, oldest first (one per slice of a burst). */
   private readonly writeBytes: number[] = [];
+  /** Body bytes handed to the socket so far (file bytes and literal ones). */
+  private bodyBytesSent = 0;
   private lastWriteMs = 0;
   private windowStartMs = Date.now();
   private windowBytes = 0;
@@ -210,7 +226,7 @@ export class BodySender {
   private readonly startSliceRead = (): void => {
     this.waitingForTurn = false;
     // onGrant checked the descriptor; a stopped sender left the queue in release().
-    this.reading = borrowSlices(this.sliceReadBytes);
+    this.reading = borrowSlices(this.sliceReadBytes, sliceBytesFor(this.pace, this.bodyBytesSent));
     readv(this.fd!, this.reading, this.position, this.afterSliceRead);
   };
 
@@ -240,7 +256,7 @@ export class BodySender {
     let index = 0;
     while (index < slices.length) {
       const slice = slices[index++]!;
-      endLoan(1);
+      endLoan(slice);
       this.send(slice);
       if (this.socket.writableLength > 0) {
         this.pinned = slice;
@@ -264,6 +280,7 @@ export class BodySender {
 
   private send(data: Buffer): void {
     this.writeBytes.push(data.length);
+    this.bodyBytesSent += data.length;
     this.lastWriteMs = Date.now();
     if (this.head !== null) {
       // Head and first chunk leave in one writev.
@@ -345,8 +362,10 @@ export class BodySender {
 
 /** Slices never written go back to the pool. */
 function giveBack(slices: readonly Buffer[]): void {
-  endLoan(slices.length);
-  for (const slice of slices) recycleSlice(slice);
+  for (const slice of slices) {
+    endLoan(slice);
+    recycleSlice(slice);
+  }
 }
 
 /** Total body length of a reply's segments. */
