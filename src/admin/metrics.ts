@@ -65,6 +65,34 @@ export function codeLabel(status: number): string {
   return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
 }
 
+/**
+ * Responses by status and method, counted as plain numbers (a labelled prom-client inc hashes
+ * its labels on every response) and copied into the counter when scraped. Bounded as the labels
+ * are: one row per status code (or `other`), one slot per method label.
+ */
+class ResponseCounts {
+  private readonly rows = new Map<string, number[]>();
+
+  count(status: number, method: string): void {
+    const code = codeLabel(status);
+    let row = this.rows.get(code);
+    if (row === undefined) {
+      row = new Array<number>(METHOD_LABELS.length + 1).fill(0);
+      this.rows.set(code, row);
+    }
+    const index = (METHOD_LABELS as readonly string[]).indexOf(method);
+    row[index === -1 ? METHOD_LABELS.length : index]! += 1;
+  }
+
+  forEach(visit: (code: string, method: string, count: number) => void): void {
+    for (const [code, row] of this.rows) {
+      row.forEach((count, index) => {
+        if (count > 0) visit(code, METHOD_LABELS[index] ?? 'other', count);
+      });
+    }
+  }
+}
+
 /** 0 serving, 1 draining, 2 stopping. */
 export function drainStateValue(state: LifecycleState): number {
   switch (state.kind) {
@@ -121,11 +149,16 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
   const register = new PromRegistry();
   collectDefaultMetrics({ register, prefix: 'ebb_' });
 
-  const requests = new Counter({
+  const responses = new ResponseCounts();
+  new Counter({
     name: 'ebb_requests_total',
     help: 'Responses ended, by status code and request method.',
     labelNames: ['code', 'method'] as const,
     registers: [register],
+    collect() {
+      this.reset();
+      responses.forEach((code, method, count) => this.inc({ code, method }, count));
+    },
   });
   const cuts = new Counter({
     name: 'ebb_connections_cut_total',
@@ -188,7 +221,7 @@ export function createServerMetrics(source: MetricsSource): ServerMetrics {
 
   const sink: ResponseSink = {
     responseWritten(record) {
-      requests.inc({ code: codeLabel(record.status), method: methodLabel(record.request.method) });
+      responses.count(record.status, record.request.method);
       if (isCutReason(record.written)) cuts.inc({ reason: record.written });
     },
     // A response handed whole to the kernel can still be cut while the client reads its tail.

@@ -51,6 +51,7 @@ function isIpLiteral(bracketed: string): boolean {
  * target is not in absolute form. Userinfo stays in the authority, so it fails the check.
  */
 export function absoluteFormAuthority(target: string): string | null {
+  if (target.startsWith('/')) return null; // origin-form, nearly every request: no expression
   const match = /^[A-Za-z][A-Za-z0-9+\-.]*:\/\/([^/?#]*)/.exec(target);
   return match === null ? null : (match[1] ?? '');
 }

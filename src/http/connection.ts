@@ -111,13 +111,17 @@ type Phase =
       readonly delivery: DeliveryOutcome | null;
     };
 
-/** What ends a phase if nothing else does: a socket idle timeout, or a timer from entry. */
+/**
+ * What ends a phase if nothing else does: a socket idle timeout (only while responding: writes
+ * refresh it), or a timer from entry. An idle connection receives nothing without leaving idle,
+ * so its limit is a timer too.
+ */
 type Limit = { readonly idleMs: number } | { readonly afterMs: number } | null;
 
 function limitOf(phase: Phase, options: ConnectionOptions): Limit {
   switch (phase.kind) {
     case 'idle':
-      return { idleMs: phase.timeoutMs };
+      return { afterMs: phase.timeoutMs };
     case 'reading':
       return { afterMs: options.headerTimeoutMs };
     case 'responding':
@@ -136,7 +140,23 @@ function deliveryOf(reason: EndReason): DeliveryOutcome {
 
 export class HttpConnection implements DrainableConnection {
   private phase: Phase;
+  /**
+   * The phase timer. Each request passes idle → responding → idle, so instead of a new timer per
+   * phase, one is re-armed (`refresh()`) while its duration stays the same; a timer armed for an
+   * earlier limit (`timerLimit` ≠ `limitCount`) fires for nothing.
+   */
   private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private timerLimit = 0;
+  /** Counts the limits applied: which one is current. */
+  private limitCount = 0;
+  /**
+   * The socket's idle timeout, set while responding and then left in place (setting it makes a
+   * new timer each time): outside responding it fires for nothing, and is set afresh on the next
+   * response if it fired (`socketTimerSpent`; a write re-arms one that did not).
+   */
+  private socketIdleMs = 0;
+  private socketTimerSpent = false;
   /** Bytes received and not yet parsed (pipelined requests wait here). */
   private readonly heads = new HeadReader();
   private closePlan: ClosePlan = { kind: 'open' };
@@ -163,7 +183,7 @@ export class HttpConnection implements DrainableConnection {
     this.applyLimit();
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
-    socket.on('timeout', this.onLimit);
+    socket.on('timeout', this.onSocketTimeout);
     socket.on('error', () => this.end('aborted'));
     socket.on('close', this.onClose);
   }
@@ -258,11 +278,15 @@ export class HttpConnection implements DrainableConnection {
 
   private parseNext(): void {
     if (this.heads.bufferedBytes === 0) return;
-    if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
     const plan = this.closePlan;
     const late = plan.kind === 'closing' && this.consumedBytes >= plan.answerBeforeByte;
     const parsed = this.heads.next(this.options.limits);
-    if (parsed.kind === 'incomplete') return;
+    if (parsed.kind === 'incomplete') {
+      // A head that arrived whole goes straight to responding: only a partial one is 'reading',
+      // with the header timeout from its first byte (this one).
+      if (this.phase.kind === 'idle') this.enter({ kind: 'reading' });
+      return;
+    }
     if (parsed.kind === 'invalid') {
       this.heads.clear();
       this.replyError(parsed.status);
@@ -277,13 +301,25 @@ export class HttpConnection implements DrainableConnection {
   private startReply(request: ParsedRequest, closeAfter: boolean, handler: RequestHandler): void {
     this.enter({ kind: 'responding', closeAfter, sender: null, errorReply: false });
     this.observer.onRequestStart(request);
-    handler(request).then(
-      (reply) => this.writeReply(request, reply),
-      (error: unknown) => {
-        console.error('ebb: request handler failed:', error);
-        this.writeReply(request, textReply(500, { closeConnection: true }));
-      },
-    );
+    let answer: Reply | Promise<Reply>;
+    try {
+      answer = handler(request);
+    } catch (error) {
+      this.handlerFailed(request, error);
+      return;
+    }
+    if (!(answer instanceof Promise)) this.writeReply(request, answer);
+    else {
+      answer.then(
+        (reply) => this.writeReply(request, reply),
+        (error: unknown) => this.handlerFailed(request, error),
+      );
+    }
+  }
+
+  private handlerFailed(request: ParsedRequest, error: unknown): void {
+    console.error('ebb: request handler failed:', error);
+    this.writeReply(request, textReply(500, { closeConnection: true }));
   }
 
   private writeReply(request: ParsedRequest, reply: Reply): void {
@@ -357,8 +393,18 @@ export class HttpConnection implements DrainableConnection {
     this.writeReply(UNPARSED, textReply(status, { closeConnection: true }));
   }
 
+  private readonly onTimer = (): void => {
+    if (this.timerLimit === this.limitCount) this.onLimit();
+  };
+
+  private readonly onSocketTimeout = (): void => {
+    const limit = limitOf(this.phase, this.options);
+    if (limit !== null && 'idleMs' in limit) this.onLimit();
+    else this.socketTimerSpent = true;
+  };
+
   /** The current phase's limit expired (the socket was idle too long, or the phase's timer). */
-  private readonly onLimit = (): void => {
+  private onLimit(): void {
     const phase = this.phase;
     switch (phase.kind) {
       case 'idle':
@@ -377,7 +423,7 @@ export class HttpConnection implements DrainableConnection {
       case 'closed':
         return;
     }
-  };
+  }
 
   private readonly onEnd = (): void => {
     this.peerEnded = true;
@@ -424,10 +470,28 @@ export class HttpConnection implements DrainableConnection {
 
   /** The one place a socket timeout or phase timer is set: the current phase's limit. */
   private applyLimit(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.limitCount++;
     const limit = limitOf(this.phase, this.options);
-    this.socket.setTimeout(limit !== null && 'idleMs' in limit ? limit.idleMs : 0);
-    if (limit !== null && 'afterMs' in limit) this.timer = setTimeout(this.onLimit, limit.afterMs);
+    if (limit === null) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.socket.setTimeout(0);
+      return;
+    }
+    if ('idleMs' in limit) {
+      if (limit.idleMs !== this.socketIdleMs || this.socketTimerSpent) {
+        this.socket.setTimeout(limit.idleMs);
+        this.socketIdleMs = limit.idleMs;
+        this.socketTimerSpent = false;
+      }
+      return;
+    }
+    if (this.timer !== null && this.timerMs === limit.afterMs) this.timer.refresh();
+    else {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(this.onTimer, limit.afterMs);
+      this.timerMs = limit.afterMs;
+    }
+    this.timerLimit = this.limitCount;
   }
 }

@@ -192,7 +192,9 @@ export class HeadReader {
     const buffer = this.bufferOrThrow();
     const head = buffer.subarray(this.start + scan.requestLineStart, this.start + lf + 1);
     const parsed = parseHead(head, limits);
-    return parsed.kind === 'invalid' ? parsed : { ...parsed, headBytes: lf + 1 };
+    if (parsed.kind === 'invalid') return parsed;
+    const { kind, request, hasContent, wantsClose } = parsed;
+    return { kind, request, hasContent, wantsClose, headBytes: lf + 1 };
   }
 }
 

@@ -43,6 +43,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TARGET = /^[\x21-\x7e]+$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
+// A CR not followed by LF, or a LF not preceded by CR: one scan, nothing allocated.
+const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
 function invalid(status: InvalidHead['status'], reason: string): InvalidHead {
   return { kind: 'invalid', status, reason };
@@ -65,7 +67,7 @@ export function parseHead(
   const lines = body.split('\r\n');
   const requestLine = lines[0] ?? '';
   if (requestLine.length > limits.maxRequestLineBytes) return invalid(414, 'request line too long');
-  if (/[\r\n]/.test(body.replaceAll('\r\n', ''))) return invalid(400, 'bare CR or LF in head');
+  if (BARE_CR_OR_LF.test(body)) return invalid(400, 'bare CR or LF in head');
 
   const line = parseRequestLine(requestLine);
   if (line.kind === 'invalid') return line;
@@ -96,6 +98,9 @@ function parseRequestLine(text: string): RequestLine {
   const [method = '', target = '', version = ''] = parts;
   if (!TOKEN.test(method)) return { kind: 'invalid', status: 400, reason: 'malformed method' };
   if (!TARGET.test(target)) return { kind: 'invalid', status: 400, reason: 'malformed target' };
+  // The two versions every client sends, without the regular expression.
+  if (version === 'HTTP/1.1') return { kind: 'line', method, target, minorVersion: 1 };
+  if (version === 'HTTP/1.0') return { kind: 'line', method, target, minorVersion: 0 };
   const match = /^HTTP\/(\d)\.(\d)$/.exec(version);
   if (match === null) return { kind: 'invalid', status: 400, reason: 'malformed version' };
   if (match[1] !== '1') return { kind: 'invalid', status: 505, reason: 'unsupported version' };
@@ -108,9 +113,22 @@ function parseField(line: string): readonly [string, string] | null {
   const name = line.slice(0, colon);
   // Also refuses obs-fold and "Name : value", both smuggling vectors (RFC 9112 §5.1, §5.2).
   if (!TOKEN.test(name)) return null;
-  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  const value = trimSpaceAndTab(line, colon + 1);
   if (!FIELD_VALUE.test(value)) return null;
   return [name.toLowerCase(), value];
+}
+
+/** `line` from `from` without leading or trailing SP and HTAB (OWS, RFC 9110 §5.6.3). */
+function trimSpaceAndTab(line: string, from: number): string {
+  let start = from;
+  let end = line.length;
+  while (start < end && isSpaceOrTab(line.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end--;
+  return line.slice(start, end);
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 function finishHead(request: ParsedRequest): ParsedHead | InvalidHead {
@@ -147,7 +165,7 @@ function finishHead(request: ParsedRequest): ParsedHead | InvalidHead {
   // We read no request content, so we never decode chunked framing: refusing it outright also
   // refuses every TE/CL desynchronisation shape.
   if (transferEncoding) return invalid(400, 'Transfer-Encoding in a request is not accepted');
-  const tokens = connection.split(',').map((t) => t.trim());
+  const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim());
   const wantsClose =
     tokens.includes('close') || (request.minorVersion === 0 && !tokens.includes('keep-alive'));
   const hasContent = contentLength !== undefined && Number(contentLength) > 0;

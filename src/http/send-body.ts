@@ -58,6 +58,8 @@ export const PROBE_CHUNK_BYTES = SLICE_BYTES;
 export const MAX_CHUNK_BYTES = 512 * 1024;
 /** The largest read of a burst in slices (16 of them). */
 export const MAX_BURST_BYTES = 128 * 1024;
+/** A first chunk up to this size is copied behind its head rather than written beside it. */
+const JOINED_WRITE_MAX_BYTES = 16 * 1024;
 const SLOW_WAIT_MS = 50;
 const RATE_WINDOW_MS = 2000;
 /** More than Linux's largest autotuned send buffer (4 MiB by default). */
@@ -282,7 +284,15 @@ export class BodySender {
     this.writeBytes.push(data.length);
     this.bodyBytesSent += data.length;
     this.lastWriteMs = Date.now();
-    if (this.head !== null) {
+    if (this.head !== null && data.length <= JOINED_WRITE_MAX_BYTES) {
+      // A small body leaves with its head as one buffer: one plain write, no writev.
+      const headBytes = Buffer.byteLength(this.head, 'latin1');
+      const joined = Buffer.allocUnsafe(headBytes + data.length);
+      joined.write(this.head, 0, 'latin1');
+      data.copy(joined, headBytes);
+      this.head = null;
+      this.socket.write(joined, this.written);
+    } else if (this.head !== null) {
       // Head and first chunk leave in one writev.
       this.socket.cork();
       this.socket.write(this.head, 'latin1');

@@ -27,10 +27,24 @@ export function serializeHead(
   connection: ConnectionToken,
 ): string {
   let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${httpDateNow()}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  head += remembered.get(headers) ?? fieldLines(headers);
   if (connection === 'close') head += 'Connection: close\r\n';
   else if (connection === 'keep-alive') head += 'Connection: keep-alive\r\n';
   return head + '\r\n';
+}
+
+/** Header lists sent many times (a cached file's reply), with their lines already built. */
+const remembered = new WeakMap<HeaderList, string>();
+
+/** Builds `headers`' lines once, for every head that will carry this very list. */
+export function rememberFields(headers: HeaderList): void {
+  remembered.set(headers, fieldLines(headers));
+}
+
+function fieldLines(headers: HeaderList): string {
+  let lines = '';
+  for (const [name, value] of headers) lines += `${name}: ${value}\r\n`;
+  return lines;
 }
 
 /** Whether a response to this request and status carries a body (RFC 9110 §6.4.1). */

@@ -54,8 +54,11 @@ function formatSecond(ms: number): string {
 }
 
 const UNSAFE = /[\x00-\x1f"\\\x7f-\xff]/g;
+const HAS_UNSAFE = /[\x00-\x1f"\\\x7f-\xff]/;
 
 export function escapeField(value: string): string {
+  // Most fields need nothing: a test is half the cost of a replace that finds nothing.
+  if (!HAS_UNSAFE.test(value)) return value;
   return value.replace(UNSAFE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

@@ -6,6 +6,7 @@
  * still opened afresh by every request, only its path resolution is reused.
  */
 import { read } from 'node:fs';
+import type { Reply } from '../http/types.js';
 import type { FileVersion } from './serve-file.js';
 
 export const CACHE_VALID_MS = 1000;
@@ -20,6 +21,11 @@ export interface CacheEntry {
   readonly fsPath: Buffer;
   /** The file's bytes when it is small and regular; null otherwise. */
   readonly version: (FileVersion & { readonly source: { readonly kind: 'memory' } }) | null;
+  /**
+   * The reply to a GET or HEAD of `version` with no precondition and no Range, made on first use:
+   * the same for every such request while the entry lives (the mirror's headers included).
+   */
+  plainReply?: Reply;
 }
 
 /**

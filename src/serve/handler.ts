@@ -17,11 +17,15 @@ import type { MirrorHooks } from './mirror-hooks.js';
 import { describedSegments, serveMetalink } from './serve-metalink.js';
 import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
+import { rememberFields } from '../http/write-head.js';
+import { newBoundary } from './multipart.js';
 import {
+  decideFileOutcome,
   fdVersion,
   fileVersion,
   readFileConditions,
   sendFile,
+  type FileConditions,
   type FileVersion,
 } from './serve-file.js';
 
@@ -42,23 +46,43 @@ export interface StaticOptions {
 }
 
 export function createStaticHandler(options: StaticOptions): RequestHandler {
-  const cache = createFileCache();
-  const listings = createListingCache();
-  return async (request) => {
+  const caches: Caches = { files: createFileCache(), listings: createListingCache() };
+  const failed = (error: unknown): Reply => replyFor(internalError(error), null);
+  return (request) => {
     try {
-      return await respond(options, { files: cache, listings }, request);
+      const reply = respond(options, caches, request);
+      return reply instanceof Promise ? reply.catch(failed) : reply;
     } catch (error) {
-      return replyFor(internalError(error), null);
+      return failed(error);
     }
   };
 }
 
-async function respond(
+interface Caches {
+  readonly files: FileCache;
+  readonly listings: ListingCache;
+}
+
+/** What one request asks, once its target is parsed and its path resolved. */
+interface Asked {
+  readonly request: ParsedRequest;
+  readonly target: Extract<ReturnType<typeof parseTarget>, { kind: 'target' }>;
+  readonly resolved: Extract<ReturnType<typeof resolvePath>, { kind: 'path' }>;
+  readonly conditions: FileConditions;
+  readonly fileName: string;
+  readonly cacheKey: string;
+  readonly nowMs: number;
+}
+
+/**
+ * Everything that needs no disk is answered here, at once: refusals, and a small file the cache
+ * holds. The rest goes to `respondFromDisk`.
+ */
+function respond(
   options: StaticOptions,
-  caches: { readonly files: FileCache; readonly listings: ListingCache },
+  caches: Caches,
   request: ParsedRequest,
-): Promise<Reply> {
-  const cache = caches.files;
+): Reply | Promise<Reply> {
   const reply = (outcome: Outcome): Reply => replyFor(outcome, options.cacheControl);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return reply({ kind: 'method-not-allowed' });
@@ -67,29 +91,82 @@ async function respond(
   if (target.kind !== 'target') return reply(target);
   const resolved = resolvePath(target.rawPath, options.dotfiles);
   if (resolved.kind !== 'path') return reply(resolved);
-  const conditions = readFileConditions(request);
-  // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
-  const fileName = resolved.segments.at(-1)?.toString('latin1') ?? '';
-  const cacheKey = keyOf(resolved.segments);
-  const nowMs = Date.now();
-  const send = (version: FileVersion, fsPath: FileRef['fsPath']): Promise<Reply> => {
-    const { segments } = resolved;
-    const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
-    return sendFile(version, fileName, conditions, options.cacheControl, extra);
+  const asked: Asked = {
+    request,
+    target,
+    resolved,
+    conditions: readFileConditions(request),
+    // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
+    fileName: resolved.segments.at(-1)?.toString('latin1') ?? '',
+    cacheKey: keyOf(resolved.segments),
+    nowMs: Date.now(),
   };
+  const cached = caches.files.get(asked.cacheKey, asked.nowMs);
+  if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
+    if (!isPlain(asked.conditions))
+      return sendVersion(options, asked, cached.version, cached.fsPath);
+    cached.plainReply ??= plainReplyOf(options, asked, cached.version, cached.fsPath);
+    return cached.plainReply;
+  }
+  return respondFromDisk(options, caches, asked, cached?.fsPath ?? null);
+}
+
+/** No precondition and no Range: the reply depends on the file alone. */
+function isPlain(conditions: FileConditions): boolean {
+  return (
+    conditions.ifMatch === undefined &&
+    conditions.ifNoneMatch === undefined &&
+    conditions.ifModifiedSince === undefined &&
+    conditions.ifUnmodifiedSince === undefined &&
+    conditions.ifRange === undefined &&
+    conditions.range === undefined
+  );
+}
+
+/** A cached file's plain reply, its header fields serialised once for every request it answers. */
+function plainReplyOf(
+  options: StaticOptions,
+  asked: Asked,
+  version: FileVersion & { readonly source: { readonly kind: 'memory' } },
+  fsPath: FileRef['fsPath'],
+): Reply {
+  const { segments } = asked.resolved;
+  const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+  const outcome = decideFileOutcome(version, asked.fileName, asked.conditions, newBoundary, extra);
+  const reply = replyFor(outcome, options.cacheControl);
+  rememberFields(reply.headers);
+  return reply;
+}
+
+function sendVersion(
+  options: StaticOptions,
+  asked: Asked,
+  version: FileVersion,
+  fsPath: FileRef['fsPath'],
+): Reply | Promise<Reply> {
+  const { segments } = asked.resolved;
+  const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+  return sendFile(version, asked.fileName, asked.conditions, options.cacheControl, extra);
+}
+
+async function respondFromDisk(
+  options: StaticOptions,
+  caches: Caches,
+  asked: Asked,
+  cachedPath: Buffer | null,
+): Promise<Reply> {
+  const { resolved, nowMs, cacheKey } = asked;
+  const cache = caches.files;
+  const reply = (outcome: Outcome): Reply => replyFor(outcome, options.cacheControl);
   // A missing `NAME.meta4` is NAME's metalink, when the mirror hooks make them.
   const metalink = options.mirror?.metalink ?? null;
   const described = metalink === null ? null : describedSegments(resolved.segments);
   const missing = (failure: Outcome): Reply | Promise<Reply> =>
     failure.kind === 'not-found' && metalink !== null && described !== null
-      ? serveMetalink(options, metalink, described, request)
+      ? serveMetalink(options, metalink, described, asked.request)
       : reply(failure);
-  const cached = cache.get(cacheKey, nowMs);
-  if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
-    return send(cached.version, cached.fsPath);
-  }
   let fsPath: Buffer;
-  if (cached !== undefined) fsPath = cached.fsPath;
+  if (cachedPath !== null) fsPath = cachedPath;
   else {
     const located = await locatePath(options, resolved.segments);
     if (located.kind !== 'located') return missing(located);
@@ -103,11 +180,16 @@ async function respond(
         return reply(NOT_FOUND);
       }
       const version = await rememberFile(cache, cacheKey, fsPath, opened, nowMs);
-      return send(version, fsPath);
+      return sendVersion(options, asked, version, fsPath);
     }
     case 'directory':
       cache.set(cacheKey, { fsPath, version: null }, nowMs);
-      return serveDirectory(options, caches.listings, { target, ...resolved, fsPath, conditions });
+      return serveDirectory(options, caches.listings, {
+        target: asked.target,
+        ...resolved,
+        fsPath,
+        conditions: asked.conditions,
+      });
     default:
       return missing(opened);
   }

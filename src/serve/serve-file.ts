@@ -59,23 +59,33 @@ export function fdVersion(opened: OpenedFile, nowMs = Date.now()): FileVersion {
   return fileVersion({ kind: 'fd', fd: opened.fd }, opened.identity, nowMs);
 }
 
-export async function sendFile(
+/**
+ * The reply for a file: at once when its bytes are in memory, after closing the descriptor when
+ * the reply does not take it (a 304, a 416: nothing is read from it).
+ */
+export function sendFile(
   version: FileVersion,
   fileName: string,
   conditions: FileConditions,
   cacheControl: string | null,
   extraHeaders: HeaderList = [],
-): Promise<Reply> {
+): Reply | Promise<Reply> {
   const source = version.source;
-  let handedOver = source.kind === 'memory';
+  let reply: Reply;
   try {
     const outcome = decideFileOutcome(version, fileName, conditions, newBoundary, extraHeaders);
-    const reply = replyFor(outcome, cacheControl);
-    handedOver ||= source.kind === 'fd' && reply.fd === source.fd;
-    return reply;
-  } finally {
-    if (!handedOver && source.kind === 'fd') await closeFd(source.fd);
+    reply = replyFor(outcome, cacheControl);
+  } catch (error) {
+    if (source.kind === 'fd') return closedThenThrown(source.fd, error);
+    throw error;
   }
+  if (source.kind === 'fd' && reply.fd !== source.fd) return closeFd(source.fd).then(() => reply);
+  return reply;
+}
+
+async function closedThenThrown(fd: number, error: unknown): Promise<never> {
+  await closeFd(fd);
+  throw error;
 }
 
 /** HEAD gets exactly what GET would, Range included (the wire just sends no body). */

@@ -35,7 +35,13 @@ export function readResponseStream(data: Buffer, truncated: boolean): StreamRead
     if (typeof head === 'string') return malformed(head, offset);
     const bodyStart = headEnd + 4;
     const bodyEnd = bodyStart + head.lengthBytes;
-    if (bodyEnd > data.length && truncated) return { kind: 'responses', responses };
+    if (bodyEnd > data.length) {
+      // Fewer bytes than Content-Length: the connection ended early (the kernel resets sockets
+      // when it runs out of TCP memory, which a loaded machine can; `nstat TcpExtTCPAbortOnMemory`).
+      if (truncated) return { kind: 'responses', responses };
+      const got = data.length - bodyStart;
+      return malformed(`short body: ${got} of ${head.lengthBytes} bytes`, bodyStart);
+    }
     const withBody = head.lengthBytes > 0 && startsResponseOrEnds(data, bodyEnd);
     if (!withBody && !startsResponseOrEnds(data, bodyStart)) {
       return malformed('bytes after the body do not start a response', bodyEnd);
