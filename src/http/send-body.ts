@@ -25,8 +25,10 @@ import {
   endLoan,
   endReadTurn,
   lendableBytes,
+  leaveReadQueue,
   recycleSlice,
   SLICE_BYTES,
+  SLOW_SLICE_BYTES,
 } from './slice-pool.js';
 import type { BodySegment, ConnectionObserver } from './types.js';
 
@@ -77,6 +79,19 @@ export function chunkBytesFor(pace: Pace): number {
   return pace === 'fast' ? MAX_CHUNK_BYTES : pace === 'slow' ? MIN_CHUNK_BYTES : PROBE_CHUNK_BYTES;
 }
 
+/** A response's first bytes that a client not known to be slow gets in large slices. */
+export const EARLY_BYTES = 128 * 1024;
+
+/**
+ * The slices a read is cut into (slice-pool.ts): small ones once the client kept a write waiting,
+ * or past a response's first EARLY_BYTES until it proved fast (a send buffer can take a megabyte
+ * before the first wait, and the write it cannot take stays pinned): pure, for tests.
+ */
+export function sliceBytesFor(pace: Pace, bodyBytesSent: number): number {
+  if (pace === 'slow') return SLOW_SLICE_BYTES;
+  return pace === 'fast' || bodyBytesSent < EARLY_BYTES ? SLICE_BYTES : SLOW_SLICE_BYTES;
+}
+
 /** The next burst's read after one the kernel took whole (`true`) or not: pure, for tests. */
 export function nextBurstBytes(burstBytes: number, takenWhole: boolean): number {
   return takenWhole ? Math.min(MAX_BURST_BYTES, burstBytes * 2) : SLICE_BYTES;
@@ -97,9 +112,15 @@ export class BodySender {
   private burstBytes = SLICE_BYTES;
   private head: string | null;
   private readInFlight = false;
-  /** Cancels the wait for a read turn (slice-pool.ts), while waiting. */
-  private cancelReadTurn: (() => void) | null = null;
-  private writesInFlight = 0;
+  /** Waiting for a read turn (slice-pool.ts). */
+  private waitingForTurn = false;
+  /** The slices a readv in flight fills, and the bytes it was asked for. */
+  private reading: Buffer[] = [];
+  private sliceReadBytes = 0;
+  /** The length of each write not yet called back, oldest first (one per slice of a burst). */
+  private readonly writeBytes: number[] = [];
+  /** Body bytes handed to the socket so far (file bytes and literal ones). */
+  private bodyBytesSent = 0;
   private lastWriteMs = 0;
   private windowStartMs = Date.now();
   private windowBytes = 0;
@@ -172,7 +193,7 @@ export class BodySender {
     if (this.ended !== null) return;
     if (this.fd === undefined) this.finish('read-failed');
     else if (this.pace === 'fast') this.readWhole(this.fd, bytes);
-    else this.readSlices(this.fd, bytes);
+    else this.readSlices(bytes);
   };
 
   private readWhole(fd: number, length: number): void {
@@ -196,35 +217,37 @@ export class BodySender {
     });
   }
 
-  private readSlices(fd: number, length: number): void {
+  private readSlices(length: number): void {
     this.readInFlight = true;
-    let started = false;
-    const cancel = awaitReadTurn(() => {
-      started = true;
-      this.cancelReadTurn = null;
-      this.readSlicesNow(fd, length);
-    });
-    // The turn may come at once, inside awaitReadTurn: then there is nothing to cancel.
-    if (!started) this.cancelReadTurn = cancel;
+    this.sliceReadBytes = length;
+    this.waitingForTurn = true;
+    awaitReadTurn(this.startSliceRead);
   }
 
-  private readSlicesNow(fd: number, length: number): void {
-    const slices = borrowSlices(length);
-    readv(fd, slices, this.position, (error, bytesRead) => {
-      this.readInFlight = false;
-      endReadTurn();
-      if (this.ended !== null || error !== null || bytesRead !== length) {
-        giveBack(slices);
-        if (this.ended !== null) this.closeFd();
-        // A short read means the file shrank under us; the promised length cannot be kept.
-        else this.finish('read-failed');
-        return;
-      }
-      this.position += bytesRead;
-      this.ready = slices;
-      this.writeSlices();
-    });
-  }
+  /** Called once the read has its turn (maybe at once, inside awaitReadTurn): one per sender. */
+  private readonly startSliceRead = (): void => {
+    this.waitingForTurn = false;
+    // onGrant checked the descriptor; a stopped sender left the queue in release().
+    this.reading = borrowSlices(this.sliceReadBytes, sliceBytesFor(this.pace, this.bodyBytesSent));
+    readv(this.fd!, this.reading, this.position, this.afterSliceRead);
+  };
+
+  private readonly afterSliceRead = (error: Error | null, bytesRead: number): void => {
+    const slices = this.reading;
+    this.reading = [];
+    this.readInFlight = false;
+    endReadTurn();
+    if (this.ended !== null || error !== null || bytesRead !== this.sliceReadBytes) {
+      giveBack(slices);
+      if (this.ended !== null) this.closeFd();
+      // A short read means the file shrank under us; the promised length cannot be kept.
+      else this.finish('read-failed');
+      return;
+    }
+    this.position += bytesRead;
+    this.ready = slices;
+    this.writeSlices();
+  };
 
   /**
    * Writes the ready slices while the kernel takes each one at once; the first it cannot take
@@ -235,7 +258,7 @@ export class BodySender {
     let index = 0;
     while (index < slices.length) {
       const slice = slices[index++]!;
-      endLoan(1);
+      endLoan(slice);
       this.send(slice);
       if (this.socket.writableLength > 0) {
         this.pinned = slice;
@@ -258,10 +281,9 @@ export class BodySender {
   }
 
   private send(data: Buffer): void {
-    this.writesInFlight++;
+    this.writeBytes.push(data.length);
+    this.bodyBytesSent += data.length;
     this.lastWriteMs = Date.now();
-    const bytes = data.length;
-    const written = (error?: Error | null) => this.afterWrite(error, bytes);
     if (this.head !== null && data.length <= JOINED_WRITE_MAX_BYTES) {
       // A small body leaves with its head as one buffer: one plain write, no writev.
       const headBytes = Buffer.byteLength(this.head, 'latin1');
@@ -269,21 +291,29 @@ export class BodySender {
       joined.write(this.head, 0, 'latin1');
       data.copy(joined, headBytes);
       this.head = null;
-      this.socket.write(joined, written);
+      this.socket.write(joined, this.written);
     } else if (this.head !== null) {
       // Head and first chunk leave in one writev.
       this.socket.cork();
       this.socket.write(this.head, 'latin1');
       this.head = null;
-      this.socket.write(data, written);
+      this.socket.write(data, this.written);
       this.socket.uncork();
     } else {
-      this.socket.write(data, written);
+      this.socket.write(data, this.written);
     }
   }
 
+  /**
+   * One callback for every write, so that the writes the kernel took at once are called back in
+   * one tick (Node batches a stream's synchronous completions when the callback is the same) and
+   * no closure is made per write. Writes complete in order: the first count is this one's.
+   */
+  private readonly written = (error?: Error | null): void => {
+    this.afterWrite(error, this.writeBytes.shift() ?? 0);
+  };
+
   private afterWrite(error: Error | null | undefined, bytes: number): void {
-    this.writesInFlight--;
     if (this.ended !== null) return;
     // Node 20 completes a destroyed socket's pending write without an error: not a success.
     if (error || this.socket.destroyed) {
@@ -292,7 +322,7 @@ export class BodySender {
     }
     this.observer.onBodyBytes(bytes);
     this.windowBytes += bytes;
-    if (this.writesInFlight > 0) return;
+    if (this.writeBytes.length > 0) return;
     if (this.pinned !== null) recycleSlice(this.pinned);
     this.pinned = null;
     this.adaptPace();
@@ -319,10 +349,10 @@ export class BodySender {
 
   private release(): void {
     this.pacer.cancel();
-    if (this.cancelReadTurn !== null) {
+    if (this.waitingForTurn) {
       // Still waiting for its turn: no read was started, the descriptor is free to close.
-      this.cancelReadTurn();
-      this.cancelReadTurn = null;
+      leaveReadQueue(this.startSliceRead);
+      this.waitingForTurn = false;
       this.readInFlight = false;
     }
     this.buffer = null;
@@ -342,8 +372,10 @@ export class BodySender {
 
 /** Slices never written go back to the pool. */
 function giveBack(slices: readonly Buffer[]): void {
-  endLoan(slices.length);
-  for (const slice of slices) recycleSlice(slice);
+  for (const slice of slices) {
+    endLoan(slice);
+    recycleSlice(slice);
+  }
 }
 
 /** Total body length of a reply's segments. */

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { MAX_BURST_BYTES, nextBurstBytes } from '../../../src/http/send-body.js';
+import {
+  EARLY_BYTES,
+  MAX_BURST_BYTES,
+  nextBurstBytes,
+  sliceBytesFor,
+  type Pace,
+} from '../../../src/http/send-body.js';
 import {
   borrowSlices,
   bytesOf,
@@ -8,9 +14,11 @@ import {
   lendableBytes,
   awaitReadTurn,
   endReadTurn,
-  lentSlices,
+  leaveReadQueue,
+  lentSliceBytes,
   recycleSlice,
   SLICE_BYTES,
+  SLOW_SLICE_BYTES,
 } from '../../../src/http/slice-pool.js';
 
 test('a burst the kernel took whole doubles the next read, up to the cap; one it did not, resets it', () => {
@@ -24,29 +32,51 @@ test('a burst the kernel took whole doubles the next read, up to the cap; one it
   for (const [burst, whole, next] of cases) assert.equal(nextBurstBytes(burst, whole), next);
 });
 
+test('a slow client gets small slices, and so does one not proved fast past its early bytes', () => {
+  const cases: Array<[Pace, number, number]> = [
+    ['probing', 0, SLICE_BYTES],
+    ['probing', EARLY_BYTES - 1, SLICE_BYTES],
+    ['probing', EARLY_BYTES, SLOW_SLICE_BYTES],
+    ['slow', 0, SLOW_SLICE_BYTES],
+    ['slow', 2 ** 40, SLOW_SLICE_BYTES],
+    ['fast', 0, SLICE_BYTES],
+    ['fast', 2 ** 40, SLICE_BYTES],
+  ];
+  for (const [pace, sent, sliceBytes] of cases) {
+    assert.equal(sliceBytesFor(pace, sent), sliceBytes, `${pace} after ${sent} bytes`);
+  }
+});
+
 test('slices hold exactly the bytes asked, the last one cut; loans are counted and ended', () => {
-  const before = lentSlices();
-  const slices = borrowSlices(2 * SLICE_BYTES + 100);
-  assert.deepEqual(
-    slices.map((slice) => slice.length),
-    [SLICE_BYTES, SLICE_BYTES, 100],
-  );
-  assert.equal(bytesOf(slices), 2 * SLICE_BYTES + 100);
-  assert.equal(lentSlices(), before + 3);
-  endLoan(3);
-  for (const slice of slices) recycleSlice(slice);
-  assert.equal(lentSlices(), before);
-  // A recycled cut slice comes back whole.
-  const again = borrowSlices(SLICE_BYTES);
-  assert.equal(again[0]?.length, SLICE_BYTES);
-  endLoan(1);
+  for (const size of [SLICE_BYTES, SLOW_SLICE_BYTES]) {
+    const before = lentSliceBytes();
+    const slices = borrowSlices(2 * size + 100, size);
+    assert.deepEqual(
+      slices.map((slice) => slice.length),
+      [size, size, 100],
+    );
+    assert.equal(bytesOf(slices), 2 * size + 100);
+    assert.equal(lentSliceBytes(), before + 3 * size);
+    for (const slice of slices) {
+      endLoan(slice);
+      recycleSlice(slice);
+    }
+    assert.equal(lentSliceBytes(), before);
+    // A recycled cut slice comes back whole, and in its own size.
+    const again = borrowSlices(3 * size, size);
+    assert.deepEqual(
+      again.map((slice) => slice.length),
+      [size, size, size],
+    );
+    for (const slice of again) endLoan(slice);
+  }
 });
 
 test('many reads at once are held to one slice each once the lent bound is reached', () => {
   assert.equal(lendableBytes(64 * 1024), 64 * 1024);
-  const held = borrowSlices(100 * SLICE_BYTES);
+  const held = borrowSlices(100 * SLICE_BYTES, SLICE_BYTES);
   assert.equal(lendableBytes(64 * 1024), SLICE_BYTES);
-  endLoan(held.length);
+  for (const slice of held) endLoan(slice);
   assert.equal(lendableBytes(64 * 1024), 64 * 1024);
 });
 
@@ -55,10 +85,11 @@ test('slice reads take turns: past four at once the next waits, first come first
   for (let index = 0; index < 4; index++) awaitReadTurn(() => started.push(`r${index}`));
   assert.equal(started.length, 4);
   awaitReadTurn(() => started.push('late1'));
-  const cancel = awaitReadTurn(() => started.push('cancelled'));
+  const cancelled = () => started.push('cancelled');
+  awaitReadTurn(cancelled);
   awaitReadTurn(() => started.push('late2'));
   assert.equal(started.length, 4);
-  cancel();
+  leaveReadQueue(cancelled);
   endReadTurn();
   assert.equal(started.at(-1), 'late1');
   endReadTurn();
