@@ -3,7 +3,7 @@
  * parse target → resolve path → confine (symlink policy) → open once + fstat → file or
  * directory. Every outcome becomes a Reply; the handler never throws and never leaks a fd.
  */
-import type { ParsedRequest, Reply, RequestHandler } from '../http/types.js';
+import type { HeaderList, ParsedRequest, Reply, RequestHandler } from '../http/types.js';
 import { locatePath } from './confine-path.js';
 import { internalError, NOT_FOUND } from './fs-failure.js';
 import { closeFd, openFile, type OpenedFile } from './open-file.js';
@@ -130,12 +130,22 @@ function plainReplyOf(
   version: FileVersion & { readonly source: { readonly kind: 'memory' } },
   fsPath: FileRef['fsPath'],
 ): Reply {
-  const { segments } = asked.resolved;
-  const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+  const extra = mirrorHeaders(options, asked, version, fsPath);
   const outcome = decideFileOutcome(version, asked.fileName, asked.conditions, newBoundary, extra);
   const reply = replyFor(outcome, options.cacheControl);
   rememberFields(reply.headers);
   return reply;
+}
+
+/** What the mirror network adds to this file's 200 and 206 (nothing without one). */
+function mirrorHeaders(
+  options: StaticOptions,
+  asked: Asked,
+  version: FileVersion,
+  fsPath: FileRef['fsPath'],
+): HeaderList | undefined {
+  const { segments } = asked.resolved;
+  return options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
 }
 
 function sendVersion(
@@ -144,8 +154,7 @@ function sendVersion(
   version: FileVersion,
   fsPath: FileRef['fsPath'],
 ): Reply | Promise<Reply> {
-  const { segments } = asked.resolved;
-  const extra = options.mirror?.fileHeaders({ segments, fsPath, identity: version.identity });
+  const extra = mirrorHeaders(options, asked, version, fsPath);
   return sendFile(version, asked.fileName, asked.conditions, options.cacheControl, extra);
 }
 
