@@ -57,7 +57,17 @@ export const METHOD_LABELS = [
 ] as const;
 
 export function methodLabel(method: string): string {
-  return (METHOD_LABELS as readonly string[]).includes(method) ? method : 'other';
+  return labelOfMethodIndex(methodIndex(method));
+}
+
+/** The method's place in METHOD_LABELS; METHOD_LABELS.length stands for `other`. */
+function methodIndex(method: string): number {
+  const index = (METHOD_LABELS as readonly string[]).indexOf(method);
+  return index === -1 ? METHOD_LABELS.length : index;
+}
+
+function labelOfMethodIndex(index: number): string {
+  return METHOD_LABELS[index] ?? 'other';
 }
 
 /** Status codes are what ebb sends, a small set; anything outside 100–599 is a bug: `other`. */
@@ -80,14 +90,13 @@ class ResponseCounts {
       row = new Array<number>(METHOD_LABELS.length + 1).fill(0);
       this.rows.set(code, row);
     }
-    const index = (METHOD_LABELS as readonly string[]).indexOf(method);
-    row[index === -1 ? METHOD_LABELS.length : index]! += 1;
+    row[methodIndex(method)]! += 1;
   }
 
   forEach(visit: (code: string, method: string, count: number) => void): void {
     for (const [code, row] of this.rows) {
       row.forEach((count, index) => {
-        if (count > 0) visit(code, METHOD_LABELS[index] ?? 'other', count);
+        if (count > 0) visit(code, labelOfMethodIndex(index), count);
       });
     }
   }
