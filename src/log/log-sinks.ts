@@ -62,6 +62,8 @@ class DescriptorSink implements LogSink {
   private unwritten: Buffer | null = null;
   private writing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
+  /** The flush timer fired while a write was in flight: what waits goes as soon as it ends. */
+  private flushDue = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private closing = false;
 
@@ -85,6 +87,7 @@ class DescriptorSink implements LogSink {
 
   private readonly onFlushTimer = (): void => {
     this.flushTimer = null;
+    this.flushDue = true;
     this.kick();
   };
 
@@ -103,24 +106,34 @@ class DescriptorSink implements LogSink {
 
   /** Starts a write unless one is in flight or a retry is waiting. */
   private kick(): void {
+    if (this.writing !== null || this.retryTimer !== null || this.closing) return;
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (this.writing !== null || this.retryTimer !== null || this.closing) return;
+    this.flushDue = false;
     if (this.unwritten === null && this.pending.length === 0) return;
-    this.writing = this.writeQueued().finally(() => {
-      this.writing = null;
-      this.kick();
-    });
+    this.writing = this.writeQueued().finally(this.afterWriting);
   }
 
-  /** Writes the queue until it is empty or a write fails; never rejects. */
+  /**
+   * Lines that came while the write was in flight wait for their own flush (the timer their
+   * first one armed, or FLUSH_BYTES), as lines do between writes: writing them at once would
+   * make a write of the few lines each write's time lets in, back to back, for ever.
+   */
+  private readonly afterWriting = (): void => {
+    this.writing = null;
+    if (this.flushDue || this.queuedBytes >= FLUSH_BYTES) this.kick();
+    else if (this.pending.length > 0 && this.retryTimer === null && !this.closing) {
+      this.flushTimer ??= setTimeout(this.onFlushTimer, FLUSH_AFTER_MS).unref();
+    }
+  };
+
+  /**
+   * Writes what is queued until it is written or a write fails; never rejects. Lines queued
+   * meanwhile are left for the next flush, except when closing, which writes everything.
+   */
   private async writeQueued(): Promise<void> {
-    for (;;) {
-      if (this.unwritten === null) {
-        if (this.pending.length === 0) return;
-        this.unwritten = Buffer.from(this.pending.join(''));
-        this.pending = [];
-      }
+    this.takePending();
+    while (this.unwritten !== null) {
       const data = this.unwritten;
       let written: number;
       try {
@@ -139,7 +152,15 @@ class DescriptorSink implements LogSink {
       this.queuedBytes -= written;
       this.unwritten = written >= data.length ? null : data.subarray(written);
       this.events.wrote();
+      if (this.closing) this.takePending();
     }
+  }
+
+  /** The pending lines become the bytes to write, unless bytes of an earlier write are left. */
+  private takePending(): void {
+    if (this.unwritten !== null || this.pending.length === 0) return;
+    this.unwritten = Buffer.from(this.pending.join(''));
+    this.pending = [];
   }
 }
 

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_QUEUED_BYTES, writerSink, type SinkEvents } from '../../../src/log/log-sinks.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  FLUSH_AFTER_MS,
+  FLUSH_BYTES,
+  MAX_QUEUED_BYTES,
+  writerSink,
+  type SinkEvents,
+} from '../../../src/log/log-sinks.js';
 
 /** A disk that is full until `free()`, and takes at most `maxBytes` per write (a short write). */
 function fakeDisk(maxBytes = Infinity) {
@@ -75,4 +82,29 @@ test('a full disk: the failure is reported, lines wait within the bound, writing
       .every((l) => l.length === 1023),
     'no line spliced',
   );
+});
+
+test('lines that come while a write is in flight wait for the next flush, not a write each', async () => {
+  // A line every event-loop turn and a disk that takes ten turns per write: a busy server.
+  // Each write should carry about FLUSH_BYTES, not the ten lines that came during the last.
+  const writes: Buffer[] = [];
+  const writeOnce = async (data: Buffer): Promise<number> => {
+    for (let turn = 0; turn < 10; turn++) await nextTurn();
+    writes.push(Buffer.from(data));
+    return data.length;
+  };
+  const sink = writerSink(writeOnce, () => Promise.resolve(), recorder().events);
+  const lines = Array.from({ length: 4000 }, (_, i) => `${String(i).padStart(99, '.')}\n`);
+  const startedMs = Date.now();
+  for (const line of lines) {
+    sink.append(line);
+    await nextTurn();
+  }
+  // Flushes by size, plus one per FLUSH_AFTER_MS the loop took (a loaded machine is slower).
+  const flushes =
+    Math.ceil((lines.length * 100) / FLUSH_BYTES) +
+    Math.ceil((Date.now() - startedMs) / FLUSH_AFTER_MS);
+  assert.ok(writes.length <= flushes + 1, `${writes.length} writes for ${flushes} flushes`);
+  await sink.close();
+  assert.equal(Buffer.concat(writes).toString(), lines.join(''), 'every line, in order');
 });
