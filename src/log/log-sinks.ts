@@ -46,7 +46,7 @@ function errorCode(error: unknown): string {
   return code ?? (error instanceof Error ? error.message : String(error));
 }
 
-function lineCount(text: string): number {
+function lineCount(text: string | Buffer): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   return n;
@@ -55,10 +55,19 @@ function lineCount(text: string): number {
 /** One write(2): resolves with the bytes written (maybe fewer than asked), rejects with its errno. */
 export type WriteOnce = (data: Buffer) => Promise<number>;
 
+/**
+ * Lines are encoded as they come into a buffer of FLUSH_BYTES (one copy, and the line's string
+ * dies young rather than waiting, promoted, for the flush); a buffer a line does not fit in is
+ * sealed and a new one begun.
+ */
 class DescriptorSink implements LogSink {
-  private pending: string[] = [];
+  private filling: Buffer | null = null;
+  private filledBytes = 0;
+  /** Full buffers (or a line too long for one) waiting, in order, before `filling`. */
+  private sealed: Buffer[] = [];
+  /** Bytes in `filling`, `sealed` and `unwritten`. */
   private queuedBytes = 0;
-  /** Bytes taken from `pending` and not yet written (kept across failures). */
+  /** Bytes taken from the buffers and not yet written (kept across failures). */
   private unwritten: Buffer | null = null;
   private writing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -74,15 +83,41 @@ class DescriptorSink implements LogSink {
   ) {}
 
   append(text: string): void {
-    const bytes = Buffer.byteLength(text);
-    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+    // UTF-8 takes at most 3 bytes a UTF-16 unit: the exact length only when that bound is tight.
+    const roomBytes = FLUSH_BYTES - this.filledBytes;
+    const mayNotFit = text.length * 3 > Math.min(roomBytes, MAX_QUEUED_BYTES - this.queuedBytes);
+    const exactBytes = mayNotFit ? Buffer.byteLength(text) : 0;
+    if (mayNotFit && this.queuedBytes + exactBytes > MAX_QUEUED_BYTES) {
       this.events.dropped(lineCount(text), `${MAX_QUEUED_BYTES} bytes already waiting`);
       return;
     }
-    this.pending.push(text);
+    if (mayNotFit && exactBytes > roomBytes) {
+      this.seal();
+      if (exactBytes > FLUSH_BYTES) {
+        this.sealed.push(Buffer.from(text));
+        this.queuedBytes += exactBytes;
+        this.kick();
+        return;
+      }
+    }
+    this.filling ??= Buffer.allocUnsafeSlow(FLUSH_BYTES);
+    const bytes = this.filling.write(text, this.filledBytes);
+    this.filledBytes += bytes;
     this.queuedBytes += bytes;
-    if (this.queuedBytes >= FLUSH_BYTES) this.kick();
+    if (this.sealed.length > 0 || this.filledBytes === FLUSH_BYTES) this.kick();
     else this.flushTimer ??= setTimeout(this.onFlushTimer, FLUSH_AFTER_MS).unref();
+  }
+
+  /** The bytes in `filling` join the sealed ones; the next line begins a new buffer. */
+  private seal(): void {
+    if (this.filling === null || this.filledBytes === 0) return;
+    this.sealed.push(this.filling.subarray(0, this.filledBytes));
+    this.filling = null;
+    this.filledBytes = 0;
+  }
+
+  private get hasQueued(): boolean {
+    return this.unwritten !== null || this.sealed.length > 0 || this.filledBytes > 0;
   }
 
   private readonly onFlushTimer = (): void => {
@@ -98,8 +133,10 @@ class DescriptorSink implements LogSink {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.writing;
-    if (this.unwritten !== null || this.pending.length > 0) await this.writeQueued();
-    const left = lineCount((this.unwritten?.toString() ?? '') + this.pending.join(''));
+    if (this.hasQueued) await this.writeQueued();
+    this.seal();
+    let left = this.unwritten === null ? 0 : lineCount(this.unwritten);
+    for (const buffer of this.sealed) left += lineCount(buffer);
     if (left > 0) this.events.dropped(left, 'not written at exit');
     await this.closeFd().catch(() => undefined);
   }
@@ -110,7 +147,7 @@ class DescriptorSink implements LogSink {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.flushDue = false;
-    if (this.unwritten === null && this.pending.length === 0) return;
+    if (!this.hasQueued) return;
     this.writing = this.writeQueued().finally(this.afterWriting);
   }
 
@@ -122,7 +159,7 @@ class DescriptorSink implements LogSink {
   private readonly afterWriting = (): void => {
     this.writing = null;
     if (this.flushDue || this.queuedBytes >= FLUSH_BYTES) this.kick();
-    else if (this.pending.length > 0 && this.retryTimer === null && !this.closing) {
+    else if (this.hasQueued && this.retryTimer === null && !this.closing) {
       this.flushTimer ??= setTimeout(this.onFlushTimer, FLUSH_AFTER_MS).unref();
     }
   };
@@ -156,11 +193,14 @@ class DescriptorSink implements LogSink {
     }
   }
 
-  /** The pending lines become the bytes to write, unless bytes of an earlier write are left. */
+  /** The queued lines become the bytes to write, unless bytes of an earlier write are left. */
   private takePending(): void {
-    if (this.unwritten !== null || this.pending.length === 0) return;
-    this.unwritten = Buffer.from(this.pending.join(''));
-    this.pending = [];
+    if (this.unwritten !== null) return;
+    this.seal();
+    const sealed = this.sealed;
+    if (sealed.length === 0) return;
+    this.unwritten = sealed.length === 1 ? sealed[0]! : Buffer.concat(sealed);
+    this.sealed = [];
   }
 }
 

@@ -108,3 +108,17 @@ test('lines that come while a write is in flight wait for the next flush, not a 
   await sink.close();
   assert.equal(Buffer.concat(writes).toString(), lines.join(''), 'every line, in order');
 });
+
+test('lines of every size, UTF-8 among them, arrive whole and in order across buffers', async () => {
+  const disk = fakeDisk();
+  const sink = writerSink(disk.writeOnce, () => Promise.resolve(), recorder().events);
+  const lines = [
+    'short\n',
+    `# note é ü ${'ß'.repeat(FLUSH_BYTES / 3)}\n`, // fits as UTF-16 units, not as bytes
+    `${'x'.repeat(FLUSH_BYTES + 10)}\n`, // longer than a buffer
+    ...Array.from({ length: 2000 }, (_, i) => `line ${i} ${'y'.repeat(i % 90)}\n`),
+  ];
+  for (const line of lines) sink.append(line);
+  await sink.close();
+  assert.equal(Buffer.concat(disk.written).toString(), lines.join(''));
+});
