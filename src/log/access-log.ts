@@ -7,7 +7,7 @@
  */
 import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { formatAccessLine, type AccessRecord } from './format-line.js';
+import { MAX_LINE_BYTES, writeAccessLine, type AccessRecord } from './format-line.js';
 import { descriptorSink, fileHandleSink, streamSink, type LogSink } from './log-sinks.js';
 import { EbbError } from '../errors.js';
 
@@ -100,7 +100,7 @@ export async function openAccessLog(
 
   return {
     write(record) {
-      sink.append(formatAccessLine(record));
+      sink.appendEncoded(MAX_LINE_BYTES, writeAccessLine, record);
     },
     note(text) {
       if (writesFile) sink.append(`# ${text.replace(/[\x00-\x1f\x7f]/g, ' ')}\n`);

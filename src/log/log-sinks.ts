@@ -22,9 +22,14 @@ export interface SinkEvents {
   dropped(lines: number, why: string): void;
 }
 
+/** Writes one line of `value` into `out` at `at` (with `maxBytes` of room); returns its end. */
+export type LineEncoder<T> = (value: T, out: Buffer, at: number) => number;
+
 export interface LogSink {
   /** Queues text (whole lines); drops it, counted, when the queue is full. Never throws. */
   append(text: string): void;
+  /** Queues the line `encode` writes of `value` (at most `maxBytes`), as `append` would. */
+  appendEncoded<T>(maxBytes: number, encode: LineEncoder<T>, value: T): void;
   /** One last attempt at what is queued (bounded in time), then the descriptor is closed. */
   close(): Promise<void>;
 }
@@ -63,6 +68,8 @@ export type WriteOnce = (data: Buffer) => Promise<number>;
 class DescriptorSink implements LogSink {
   private filling: Buffer | null = null;
   private filledBytes = 0;
+  /** Where a line is encoded when `filling` may lack the room. */
+  private scratch: Buffer | null = null;
   /** Full buffers (or a line too long for one) waiting, in order, before `filling`. */
   private sealed: Buffer[] = [];
   /** Bytes in `filling`, `sealed` and `unwritten`. */
@@ -104,6 +111,31 @@ class DescriptorSink implements LogSink {
     const bytes = this.filling.write(text, this.filledBytes);
     this.filledBytes += bytes;
     this.queuedBytes += bytes;
+    this.afterAppend();
+  }
+
+  appendEncoded<T>(maxBytes: number, encode: LineEncoder<T>, value: T): void {
+    if (FLUSH_BYTES - this.filledBytes < maxBytes) {
+      // Near a buffer's end: encoded aside, then placed as text would be.
+      this.scratch ??= Buffer.allocUnsafeSlow(maxBytes);
+      if (this.scratch.length < maxBytes) this.scratch = Buffer.allocUnsafeSlow(maxBytes);
+      this.append(this.scratch.toString('utf8', 0, encode(value, this.scratch, 0)));
+      return;
+    }
+    this.filling ??= Buffer.allocUnsafeSlow(FLUSH_BYTES);
+    const end = encode(value, this.filling, this.filledBytes);
+    const bytes = end - this.filledBytes;
+    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+      const line = this.filling.subarray(this.filledBytes, end);
+      this.events.dropped(lineCount(line), `${MAX_QUEUED_BYTES} bytes already waiting`);
+      return;
+    }
+    this.filledBytes = end;
+    this.queuedBytes += bytes;
+    this.afterAppend();
+  }
+
+  private afterAppend(): void {
     if (this.sealed.length > 0 || this.filledBytes === FLUSH_BYTES) this.kick();
     else this.flushTimer ??= setTimeout(this.onFlushTimer, FLUSH_AFTER_MS).unref();
   }
@@ -262,11 +294,17 @@ export function streamSink(stream: OutputStream, events: SinkEvents): LogSink {
       failed(error);
     }
   };
+  let scratch: Buffer | null = null;
+  const append = (text: string): void => {
+    pending += text;
+    if (pending.length >= FLUSH_BYTES) flush();
+    else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
+  };
   return {
-    append(text) {
-      pending += text;
-      if (pending.length >= FLUSH_BYTES) flush();
-      else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
+    append,
+    appendEncoded(maxBytes, encode, value) {
+      if (scratch === null || scratch.length < maxBytes) scratch = Buffer.allocUnsafeSlow(maxBytes);
+      append(scratch.toString('utf8', 0, encode(value, scratch, 0)));
     },
     async close() {
       flush();

@@ -74,3 +74,40 @@ test('the CLF date is formatted once a second and right at every second, in any 
   ];
   for (const [ms, text] of cases) assert.equal(formatClfDate(ms), text);
 });
+
+test('every field of a line, as the byte writer spells it', () => {
+  const date = '25/Nov/2026:22:15:21 +0000';
+  const cases: ReadonlyArray<readonly [Partial<AccessRecord>, string]> = [
+    [
+      { method: '', target: '', bodyBytesSent: 0, userAgent: undefined, durationMs: 0 },
+      `127.0.0.1 - - [${date}] "-" 200 - "-" "-" 0.000 complete\n`,
+    ],
+    [
+      { minorVersion: 0, status: 404, bodyBytesSent: 5, durationMs: 7, outcome: 'aborted' },
+      `127.0.0.1 - - [${date}] "GET /debian.iso HTTP/1.0" 404 5 "-" "curl/7.88.1" 0.007 aborted\n`,
+    ],
+    [
+      { target: '/a"b\\c\x01\xe9', referer: 'http://x/', userAgent: 'ua "q"', durationMs: 61042 },
+      `127.0.0.1 - - [${date}] "GET /a\\x22b\\x5cc\\x01\\xe9 HTTP/1.1" 200 3992977408 "http://x/" "ua \\x22q\\x22" 61.042 complete\n`,
+    ],
+    [
+      { remoteAddress: '::1', durationMs: 1.5, userAgent: '' },
+      `::1 - - [${date}] "GET /debian.iso HTTP/1.1" 200 3992977408 "-" "-" 0.002 complete\n`,
+    ],
+    [
+      { userAgent: 'snow ☃ 🐧' },
+      `127.0.0.1 - - [${date}] "GET /debian.iso HTTP/1.1" 200 3992977408 "-" "snow ☃ 🐧" 1843.120 complete\n`,
+    ],
+  ];
+  for (const [fields, expected] of cases) {
+    assert.equal(formatAccessLine(record(fields)), expected, JSON.stringify(fields));
+  }
+});
+
+test('the request field is bounded as one field: method, target and version together', () => {
+  const target = `/${'a'.repeat(FIELD_MAX_CHARS.request)}`;
+  const line = formatAccessLine(record({ target }));
+  const request = line.split('"')[1] ?? '';
+  assert.equal(request.length, FIELD_MAX_CHARS.request);
+  assert.equal(request, `GET /${'a'.repeat(FIELD_MAX_CHARS.request - 8)}...`);
+});
