@@ -122,3 +122,17 @@ test('lines of every size, UTF-8 among them, arrive whole and in order across bu
   await sink.close();
   assert.equal(Buffer.concat(disk.written).toString(), lines.join(''));
 });
+
+test('encoded lines arrive as appended text would, across buffers and beside text', async () => {
+  const disk = fakeDisk();
+  const sink = writerSink(disk.writeOnce, () => Promise.resolve(), recorder().events);
+  const encode = (text: string, out: Buffer, at: number): number => at + out.write(text, at);
+  const lines = Array.from({ length: 3000 }, (_, i) => `${i} ${'z'.repeat((i * 37) % 300)}\n`);
+  lines.push(`${'w'.repeat(FLUSH_BYTES + 1)}\n`); // longer than a buffer
+  lines.forEach((line, i) => {
+    if (i % 7 === 0) sink.append(line);
+    else sink.appendEncoded(Math.max(400, line.length), encode, line);
+  });
+  await sink.close();
+  assert.equal(Buffer.concat(disk.written).toString(), lines.join(''));
+});
