@@ -7,7 +7,13 @@ import type { HeaderList, ParsedRequest, Reply, RequestHandler } from '../http/t
 import { locatePath } from './confine-path.js';
 import { internalError, NOT_FOUND } from './fs-failure.js';
 import { closeFd, openFile, type OpenedFile } from './open-file.js';
-import { createFileCache, readWhole, SMALL_FILE_MAX_BYTES, type FileCache } from './file-cache.js';
+import {
+  createFileCache,
+  readWhole,
+  SMALL_FILE_MAX_BYTES,
+  type CacheEntry,
+  type FileCache,
+} from './file-cache.js';
 import type { FileRef } from './mirror-hooks.js';
 import type { Outcome } from './outcome.js';
 import { parseTarget } from './parse-target.js';
@@ -46,7 +52,11 @@ export interface StaticOptions {
 }
 
 export function createStaticHandler(options: StaticOptions): RequestHandler {
-  const caches: Caches = { files: createFileCache(), listings: createListingCache() };
+  const caches: Caches = {
+    files: createFileCache(),
+    listings: createListingCache(),
+    refills: new Map(),
+  };
   const failed = (error: unknown): Reply => replyFor(internalError(error), null);
   return (request) => {
     try {
@@ -61,6 +71,8 @@ export function createStaticHandler(options: StaticOptions): RequestHandler {
 interface Caches {
   readonly files: FileCache;
   readonly listings: ListingCache;
+  /** Cache keys being looked up on disk, settled when the lookup's reply is made. */
+  readonly refills: Map<string, Promise<void>>;
 }
 
 /** What one request asks, once its target is parsed and its path resolved. */
@@ -102,13 +114,47 @@ function respond(
     nowMs: Date.now(),
   };
   const cached = caches.files.get(asked.cacheKey, asked.nowMs);
-  if (cached !== undefined && cached.version !== null && !resolved.trailingSlash) {
+  if (cached === undefined) return refillOnce(options, caches, asked);
+  return respondCached(options, caches, asked, cached);
+}
+
+/** What the cache knows answers: a small file from memory, else where the path led. */
+function respondCached(
+  options: StaticOptions,
+  caches: Caches,
+  asked: Asked,
+  cached: CacheEntry,
+): Reply | Promise<Reply> {
+  if (cached.version !== null && !asked.resolved.trailingSlash) {
     if (!isPlain(asked.conditions))
       return sendVersion(options, asked, cached.version, cached.fsPath);
     cached.plainReply ??= plainReplyOf(options, asked, cached.version, cached.fsPath);
     return cached.plainReply;
   }
-  return respondFromDisk(options, caches, asked, cached?.fsPath ?? null);
+  return respondFromDisk(options, caches, asked, cached.fsPath);
+}
+
+/**
+ * A path the cache does not know is looked up on disk by one request at a time: the others that
+ * ask for it meanwhile wait for that lookup and then ask the cache again. A hot small file whose
+ * entry expired costs one open and one read, not one per request in flight. A path that is not
+ * cached after the lookup (missing, refused) is then looked up by each waiter itself.
+ */
+function refillOnce(options: StaticOptions, caches: Caches, asked: Asked): Promise<Reply> {
+  const { cacheKey } = asked;
+  const inFlight = caches.refills.get(cacheKey);
+  if (inFlight !== undefined) {
+    return inFlight.then(() => {
+      const cached = caches.files.get(cacheKey, Date.now());
+      return cached === undefined
+        ? respondFromDisk(options, caches, asked, null)
+        : respondCached(options, caches, asked, cached);
+    });
+  }
+  const answer = respondFromDisk(options, caches, asked, null);
+  const forget = (): void => void caches.refills.delete(cacheKey);
+  caches.refills.set(cacheKey, answer.then(forget, forget));
+  return answer;
 }
 
 /** No precondition and no Range: the reply depends on the file alone. */

@@ -86,3 +86,34 @@ test('keys count against the memory budget, and the entry count is bounded', () 
     [undefined, 'b', 'c', 'd'],
   );
 });
+
+test('requests that miss the cache together share one read of a small file', async (t) => {
+  const dir = await makeTempDir();
+  t.after(dir.remove);
+  const data = randomBytes(10_000); // past the Buffer pool: each read has its own memory
+  await writeFile(join(dir.path, 'hot.bin'), data);
+  const handler = createStaticHandler({
+    root: dir.path,
+    index: null,
+    listing: false,
+    dotfiles: 'deny',
+    followSymlinks: false,
+    cacheControl: null,
+  });
+  const get = (headers: ReadonlyArray<readonly [string, string]>) =>
+    handler({ method: 'GET', target: '/hot.bin', minorVersion: 1, headers });
+  // Together, as an expired hot file's requests in flight arrive: one plain, one a range.
+  const replies = await Promise.all([
+    ...Array.from({ length: 8 }, () => get([])),
+    get([['range', 'bytes=0-9']]),
+  ]);
+  for (const reply of replies.slice(0, 8)) assert.deepEqual(bodyOf(reply), data);
+  const range = replies[8]!;
+  assert.equal(range.status, 206);
+  assert.deepEqual(bodyOf(range), data.subarray(0, 10));
+  // Each read of the file fills memory of its own: one memory, one read.
+  const memoryOf = (reply: Reply) =>
+    reply.body[0]?.kind === 'bytes' ? reply.body[0].data.buffer : null;
+  const memories = new Set(replies.map(memoryOf));
+  assert.equal(memories.size, 1, `${memories.size} reads of the file`);
+});
