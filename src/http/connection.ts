@@ -14,6 +14,7 @@ import { TLSSocket } from 'node:tls';
 import { HeadReader } from './head-reader.js';
 import type { HeadLimits } from './parse-request.js';
 import { BodySender, UNPACED, bodyLength, type BodyEnd, type BodyPacer } from './send-body.js';
+import { rememberedReplyBytes, type ReplyBytes } from './reply-bytes.js';
 import { textReply } from './text-reply.js';
 import { hasBody, serializeHead } from './write-head.js';
 import {
@@ -96,7 +97,7 @@ type Phase =
   | {
       readonly kind: 'responding';
       readonly closeAfter: boolean;
-      readonly sender: BodySender | null;
+      readonly sender: ReplyWriter | null;
       readonly errorReply: boolean;
     }
   /**
@@ -110,6 +111,12 @@ type Phase =
       readonly reason: EndReason;
       readonly delivery: DeliveryOutcome | null;
     };
+
+/** What writes a reply: a body sender, or the writes of bytes made already. */
+type ReplyWriter = Pick<BodySender, 'stop'>;
+
+/** A remembered reply's bytes are handed to the socket whole: nothing to stop. */
+const WRITTEN_AS_MADE: ReplyWriter = { stop: () => undefined };
 
 /**
  * What ends a phase if nothing else does: a socket idle timeout (only while responding: writes
@@ -166,6 +173,8 @@ export class HttpConnection implements DrainableConnection {
   private peerEnded = false;
   /** Bytes of the socket that went out before the current reply's body (head included). */
   bodyStartSocketBytes = 0;
+  /** The body bytes of the made reply being written (writeMade). */
+  private madeBodyBytes = 0;
 
   constructor(
     readonly socket: Socket,
@@ -337,8 +346,13 @@ export class HttpConnection implements DrainableConnection {
       !this.hasMoreToAnswer() ||
       this.peerEnded;
     const token = closeAfter ? 'close' : request.minorVersion === 0 ? 'keep-alive' : 'none';
-    const head = serializeHead(reply.status, reply.headers, token);
     const withBody = hasBody(request.method, reply.status);
+    const made = rememberedReplyBytes(reply, token, withBody);
+    if (made !== null) {
+      this.writeMade(request, reply, closeAfter, made);
+      return;
+    }
+    const head = serializeHead(reply.status, reply.headers, token);
     const body = withBody ? reply.body : [];
     this.bodyStartSocketBytes = this.socket.bytesWritten + Buffer.byteLength(head, 'latin1');
     this.observer.onResponseStart(request, reply, bodyLength(body));
@@ -356,6 +370,39 @@ export class HttpConnection implements DrainableConnection {
     this.phase = { kind: 'responding', closeAfter, sender, errorReply: reply.status >= 400 };
     sender.start();
   }
+
+  /** A reply whose bytes were made already (a cached file's plain reply): written as they are. */
+  private writeMade(
+    request: ParsedRequest,
+    reply: Reply,
+    closeAfter: boolean,
+    made: ReplyBytes,
+  ): void {
+    this.bodyStartSocketBytes = this.socket.bytesWritten + made.headBytes;
+    this.observer.onResponseStart(request, reply, made.bodyBytes);
+    const errorReply = reply.status >= 400;
+    this.phase = { kind: 'responding', closeAfter, sender: WRITTEN_AS_MADE, errorReply };
+    this.madeBodyBytes = made.bodyBytes;
+    if (made.rest === null) {
+      this.socket.write(made.first, this.afterMadeWrite);
+      return;
+    }
+    this.socket.cork();
+    this.socket.write(made.first);
+    this.socket.write(made.rest, this.afterMadeWrite);
+    this.socket.uncork();
+  }
+
+  /** As the body sender ends: a destroyed socket's write completing on Node 20 is no success. */
+  private readonly afterMadeWrite = (error?: Error | null): void => {
+    if (this.phase.kind !== 'responding') return; // ended meanwhile: end() reported the reply
+    if (error || this.socket.destroyed) {
+      this.endReply('write-failed');
+      return;
+    }
+    this.observer.onBodyBytes(this.madeBodyBytes);
+    this.endReply('sent');
+  };
 
   private readonly endReply = (end: BodyEnd): void => {
     const phase = this.phase;

@@ -25,8 +25,9 @@ export function serializeHead(
   status: number,
   headers: HeaderList,
   connection: ConnectionToken,
+  nowMs: number = Date.now(),
 ): string {
-  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${httpDateNow()}\r\n`;
+  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${httpDateNow(nowMs)}\r\n`;
   head += remembered.get(headers) ?? fieldLines(headers);
   if (connection === 'close') head += 'Connection: close\r\n';
   else if (connection === 'keep-alive') head += 'Connection: keep-alive\r\n';
@@ -35,6 +36,11 @@ export function serializeHead(
 
 /** Header lists sent many times (a cached file's reply), with their lines already built. */
 const remembered = new WeakMap<HeaderList, string>();
+
+/** Whether `headers` were remembered: the list is sent many times over. */
+export function hasRememberedFields(headers: HeaderList): boolean {
+  return remembered.has(headers);
+}
 
 /** Builds `headers`' lines once, for every head that will carry this very list. */
 export function rememberFields(headers: HeaderList): void {
