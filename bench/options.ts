@@ -2,6 +2,7 @@
  * The command line of `npm run bench -- [flags]`, and the durations and counts each flag implies.
  */
 import { parseArgs } from 'node:util';
+import type { BenchNet } from './mirror-net.js';
 
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
@@ -44,6 +45,8 @@ export interface BenchOptions {
   readonly bigFileBytes: number;
   /** Servers on CPU 0, clients on CPU 1. */
   readonly pin: boolean;
+  /** The network asked for (mirror-net.ts): a namespace with a 1,500-byte loopback, or the host's. */
+  readonly net: BenchNet;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb,nginx] [--skip slow,large]
@@ -55,7 +58,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
   --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 6)
   --slow-peers   also hold the smallest slow-client run against express and fastify
-  --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
+  --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)
+  --net host     run on the host's loopback (MTU 65536), not in a private network namespace
+                 whose loopback has a 1,500-byte MTU (the default, as root)`;
 
 function parseList<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
   const items = text.split(',').filter((item) => item !== '');
@@ -86,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
+      net: { type: 'string', default: 'mirror' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -95,6 +101,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const rounds = values.rounds === undefined ? (quick ? 1 : 3) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds: not a count: ${values.rounds}`);
+  const [net] = parseList(values.net, ['mirror', 'host'] as const, '--net');
+  if (net === undefined) throw new Error('--net: mirror or host');
   return {
     quick,
     rounds,
@@ -127,5 +135,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     rateWindowS: quick ? 2 : 10,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
+    net,
   };
 }
