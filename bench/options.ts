@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import type { BenchNet } from './mirror-net.js';
 
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
-export type ServerName = (typeof SERVER_NAMES)[number];
+/** The servers `--only` picks from, and the floor `--slow-floor` adds to one section. */
+export type ServerName = (typeof SERVER_NAMES)[number] | 'node-floor';
 
 export const SECTION_NAMES = [
   'wrk',
@@ -36,6 +37,8 @@ export interface BenchOptions {
   readonly slowRcvbufBytes: number;
   /** Also run the Node peers in the smallest slow-client run. */
   readonly slowPeers: boolean;
+  /** Also run bench/peers/node-floor.ts there: Node's floor for CPU per byte with write(2). */
+  readonly slowFloor: boolean;
   readonly largeClients: number;
   /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
   readonly mixRatePerS: number;
@@ -58,6 +61,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
   --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 6)
   --slow-peers   also hold the smallest slow-client run against express and fastify
+  --slow-floor   and against node-floor (bench/peers/node-floor.ts): 64 KiB synchronous reads
+                 and writes, nothing else, the least CPU per byte a Node server can spend
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)
   --net host     run on the host's loopback (MTU 65536), not in a private network namespace
                  whose loopback has a 1,500-byte MTU (the default, as root)`;
@@ -90,6 +95,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'slow-counts': { type: 'string' },
       'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
+      'slow-floor': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       net: { type: 'string', default: 'mirror' },
       help: { type: 'boolean', default: false },
@@ -129,6 +135,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
+    slowFloor: values['slow-floor'],
     largeClients: quick ? 2 : 4,
     mixRatePerS: 50,
     mixDurationS: quick ? 2 : 20,

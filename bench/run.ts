@@ -96,6 +96,7 @@ async function runSlowRounds(
     const slowServers = servers.filter(
       (name) => SLOW_SERVERS.includes(name) || peers.includes(name),
     );
+    if (index === 0 && options.slowFloor) slowServers.push('node-floor');
     const isLargest = index === plan.slowCounts.length - 1;
     for (let round = 1; round <= rounds; round += 1) {
       console.log(`bench: ${count} slow clients, round ${round}/${rounds}`);
@@ -211,7 +212,9 @@ async function main(): Promise<void> {
     await stopAllChildren();
     cleanUp();
   }
-  const table = renderTable(listFigures(plan), listTargets(plan), servers, results) + tlsSections;
+  const tableServers: ServerName[] = options.slowFloor ? [...servers, 'node-floor'] : servers;
+  const table =
+    renderTable(listFigures(plan), listTargets(plan), tableServers, results) + tlsSections;
   const minutes = ((Date.now() - startedMs) / 60_000).toFixed(1);
   const header =
     `\`npm run bench -- ${argv.join(' ')}\` on ${new Date().toISOString()}, ${minutes} min; ` +

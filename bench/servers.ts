@@ -96,6 +96,13 @@ const SPECS: Record<ServerName, ServerSpec> = {
     prepare: (input) =>
       Promise.resolve([process.execPath, peerScript('express'), input.root, String(input.port)]),
   },
+  'node-floor': {
+    name: 'node-floor',
+    canToggleLog: false,
+    hasListing: false,
+    prepare: (input) =>
+      Promise.resolve([process.execPath, peerScript('node-floor'), input.root, String(input.port)]),
+  },
   fastify: {
     name: 'fastify',
     canToggleLog: false,
