@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import type { BenchNet } from './mirror-net.js';
 
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
-/** The servers `--only` picks from, and the floor `--slow-floor` adds to one section. */
-export type ServerName = (typeof SERVER_NAMES)[number] | 'node-floor';
+/** The servers `--only` picks from, and the floors `--slow-floor` and `--request-floor` add. */
+export type ServerName = (typeof SERVER_NAMES)[number] | 'node-floor' | 'node-http';
 
 export const SECTION_NAMES = [
   'wrk',
@@ -39,6 +39,8 @@ export interface BenchOptions {
   readonly slowPeers: boolean;
   /** Also run bench/peers/node-floor.ts there: Node's floor for CPU per byte with write(2). */
   readonly slowFloor: boolean;
+  /** Also run bench/peers/node-http.ts in the wrk cases: `node:http` answering from memory. */
+  readonly requestFloor: boolean;
   readonly largeClients: number;
   /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
   readonly mixRatePerS: number;
@@ -63,6 +65,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --slow-peers   also hold the smallest slow-client run against express and fastify
   --slow-floor   and against node-floor (bench/peers/node-floor.ts): 64 KiB synchronous reads
                  and writes, nothing else, the least CPU per byte a Node server can spend
+  --request-floor  run node-http (bench/peers/node-http.ts) in the wrk cases too: Node's own
+                 http server answering /1k.bin and /100k.bin from memory
   --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)
   --net host     run on the host's loopback (MTU 65536), not in a private network namespace
                  whose loopback has a 1,500-byte MTU (the default, as root)`;
@@ -96,6 +100,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
       'slow-floor': { type: 'boolean', default: false },
+      'request-floor': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       net: { type: 'string', default: 'mirror' },
       help: { type: 'boolean', default: false },
@@ -136,6 +141,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
     slowFloor: values['slow-floor'],
+    requestFloor: values['request-floor'],
     largeClients: quick ? 2 : 4,
     mixRatePerS: 50,
     mixDurationS: quick ? 2 : 20,

@@ -71,9 +71,10 @@ function availableServers(options: BenchOptions, results: Results): ServerName[]
 async function runRequestRounds(context: SessionContext, servers: readonly ServerName[]) {
   const { options } = context;
   if (['wrk', 'listing', 'large'].every((section) => options.skip.has(section as never))) return;
+  const floor: ServerName[] = options.requestFloor && !options.skip.has('wrk') ? ['node-http'] : [];
   for (let round = 1; round <= options.rounds; round += 1) {
     console.log(`bench: request round ${round}/${options.rounds}`);
-    for (const name of servers) {
+    for (const name of [...servers, ...floor]) {
       const spec = serverSpec(name);
       await runRequestSession(spec, context, 'off');
       if (spec.canToggleLog && !options.skip.has('wrk')) {
@@ -212,7 +213,11 @@ async function main(): Promise<void> {
     await stopAllChildren();
     cleanUp();
   }
-  const tableServers: ServerName[] = options.slowFloor ? [...servers, 'node-floor'] : servers;
+  const tableServers: ServerName[] = [
+    ...servers,
+    ...(options.requestFloor ? ['node-http' as const] : []),
+    ...(options.slowFloor ? ['node-floor' as const] : []),
+  ];
   const table =
     renderTable(listFigures(plan), listTargets(plan), tableServers, results) + tlsSections;
   const minutes = ((Date.now() - startedMs) / 60_000).toFixed(1);

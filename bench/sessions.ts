@@ -106,7 +106,7 @@ export async function runRequestSession(
     if (!options.skip.has('listing') && spec.hasListing) {
       await runWrkCase(context, server, FILES.listing, { rps: figureIds.listingRps }, cases++);
     }
-    if (!options.skip.has('large')) {
+    if (!options.skip.has('large') && spec.servesDocroot) {
       await attempt(context, `${server.name} large download`, async () => {
         const url = server.baseUrl + FILES.big;
         const large = await measureLargeDownload(
