@@ -2,9 +2,11 @@
  * The command line of `npm run bench -- [flags]`, and the durations and counts each flag implies.
  */
 import { parseArgs } from 'node:util';
+import type { BenchNet } from './mirror-net.js';
 
 export const SERVER_NAMES = ['ebb', 'nginx', 'lighttpd', 'express', 'fastify'] as const;
-export type ServerName = (typeof SERVER_NAMES)[number];
+/** The servers `--only` picks from, and the floors `--slow-floor` and `--request-floor` add. */
+export type ServerName = (typeof SERVER_NAMES)[number] | 'node-floor' | 'node-http';
 
 export const SECTION_NAMES = [
   'wrk',
@@ -35,6 +37,10 @@ export interface BenchOptions {
   readonly slowRcvbufBytes: number;
   /** Also run the Node peers in the smallest slow-client run. */
   readonly slowPeers: boolean;
+  /** Also run bench/peers/node-floor.ts there: Node's floor for CPU per byte with write(2). */
+  readonly slowFloor: boolean;
+  /** Also run bench/peers/node-http.ts in the wrk cases: `node:http` answering from memory. */
+  readonly requestFloor: boolean;
   readonly largeClients: number;
   /** The mirror mix: small requests per second, and for how long, beside the slow clients. */
   readonly mixRatePerS: number;
@@ -44,6 +50,8 @@ export interface BenchOptions {
   readonly bigFileBytes: number;
   /** Servers on CPU 0, clients on CPU 1. */
   readonly pin: boolean;
+  /** The network asked for (mirror-net.ts): a namespace with a 1,500-byte loopback, or the host's. */
+  readonly net: BenchNet;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb,nginx] [--skip slow,large]
@@ -55,7 +63,13 @@ export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only ebb
   --slow-counts LIST  slow-client counts (default 1000,10000; --quick: 200)
   --slow-hold S  seconds the slow clients are held after connecting (default 75; --quick: 6)
   --slow-peers   also hold the smallest slow-client run against express and fastify
-  --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)`;
+  --slow-floor   and against node-floor (bench/peers/node-floor.ts): 64 KiB synchronous reads
+                 and writes, nothing else, the least CPU per byte a Node server can spend
+  --request-floor  run node-http (bench/peers/node-http.ts) in the wrk cases too: Node's own
+                 http server answering /1k.bin and /100k.bin from memory
+  --no-pin       do not pin servers to CPU 0 and clients to CPU 1 (taskset)
+  --net host     run on the host's loopback (MTU 65536), not in a private network namespace
+                 whose loopback has a 1,500-byte MTU (the default, as root)`;
 
 function parseList<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
   const items = text.split(',').filter((item) => item !== '');
@@ -85,7 +99,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'slow-counts': { type: 'string' },
       'slow-hold': { type: 'string' },
       'slow-peers': { type: 'boolean', default: false },
+      'slow-floor': { type: 'boolean', default: false },
+      'request-floor': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
+      net: { type: 'string', default: 'mirror' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -95,6 +112,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const rounds = values.rounds === undefined ? (quick ? 1 : 3) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds: not a count: ${values.rounds}`);
+  const [net] = parseList(values.net, ['mirror', 'host'] as const, '--net');
+  if (net === undefined) throw new Error('--net: mirror or host');
   return {
     quick,
     rounds,
@@ -121,11 +140,14 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     slowRateBytesPerS: 4096,
     slowRcvbufBytes: 4096,
     slowPeers: values['slow-peers'],
+    slowFloor: values['slow-floor'],
+    requestFloor: values['request-floor'],
     largeClients: quick ? 2 : 4,
     mixRatePerS: 50,
     mixDurationS: quick ? 2 : 20,
     rateWindowS: quick ? 2 : 10,
     bigFileBytes: 512 * 1024 * 1024,
     pin: !values['no-pin'],
+    net,
   };
 }

@@ -11,6 +11,13 @@ import { killAllChildrenNow, stopAllChildren } from './children.js';
 import { enablePinning } from './cpu-pinning.js';
 import { buildDocroot } from './docroot.js';
 import { listFigures, listTargets, type FigurePlan } from './figures.js';
+import {
+  canMakeMirrorNet,
+  isInsideMirrorNet,
+  netDescription,
+  rerunInMirrorNet,
+  type BenchNet,
+} from './mirror-net.js';
 import { parseBenchOptions, type BenchOptions, type ServerName } from './options.js';
 import { ensurePrerequisites } from './prereqs.js';
 import { Results } from './results.js';
@@ -64,9 +71,10 @@ function availableServers(options: BenchOptions, results: Results): ServerName[]
 async function runRequestRounds(context: SessionContext, servers: readonly ServerName[]) {
   const { options } = context;
   if (['wrk', 'listing', 'large'].every((section) => options.skip.has(section as never))) return;
+  const floor: ServerName[] = options.requestFloor && !options.skip.has('wrk') ? ['node-http'] : [];
   for (let round = 1; round <= options.rounds; round += 1) {
     console.log(`bench: request round ${round}/${options.rounds}`);
-    for (const name of servers) {
+    for (const name of [...servers, ...floor]) {
       const spec = serverSpec(name);
       await runRequestSession(spec, context, 'off');
       if (spec.canToggleLog && !options.skip.has('wrk')) {
@@ -89,6 +97,7 @@ async function runSlowRounds(
     const slowServers = servers.filter(
       (name) => SLOW_SERVERS.includes(name) || peers.includes(name),
     );
+    if (index === 0 && options.slowFloor) slowServers.push('node-floor');
     const isLargest = index === plan.slowCounts.length - 1;
     for (let round = 1; round <= rounds; round += 1) {
       console.log(`bench: ${count} slow clients, round ${round}/${rounds}`);
@@ -131,12 +140,37 @@ function writeReport(table: string, header: string, notes: readonly string[]): s
   return path;
 }
 
+/**
+ * The network this process runs the bench on, or null once it ran the bench again inside the
+ * namespace (mirror-net.ts) and that run has ended.
+ */
+async function chooseNet(
+  options: BenchOptions,
+  argv: readonly string[],
+  results: Results,
+): Promise<BenchNet | null> {
+  if (isInsideMirrorNet()) return 'mirror';
+  if (options.net === 'host') return 'host';
+  if (!canMakeMirrorNet()) {
+    results.note(
+      'the private network namespace could not be made (`unshare -n` needs root, and `ip`): ' +
+        'run on the host loopback, whose 64 KiB MTU lets the kernel queue megabytes per slow client',
+    );
+    return 'host';
+  }
+  process.exitCode = await rerunInMirrorNet(fileURLToPath(import.meta.url), argv);
+  return null;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseBenchOptions(argv);
+  // Outside the namespace: apt-get needs the network.
   ensurePrerequisites();
-  const isPinned = enablePinning(options.pin);
   const results = new Results();
+  const net = await chooseNet(options, argv, results);
+  if (net === null) return;
+  const isPinned = enablePinning(options.pin);
   const fdLimit = hardFdLimit();
   const slowCounts = plannedSlowCounts(options, fdLimit, results);
   const plan: FigurePlan = {
@@ -179,7 +213,13 @@ async function main(): Promise<void> {
     await stopAllChildren();
     cleanUp();
   }
-  const table = renderTable(listFigures(plan), listTargets(plan), servers, results) + tlsSections;
+  const tableServers: ServerName[] = [
+    ...servers,
+    ...(options.requestFloor ? ['node-http' as const] : []),
+    ...(options.slowFloor ? ['node-floor' as const] : []),
+  ];
+  const table =
+    renderTable(listFigures(plan), listTargets(plan), tableServers, results) + tlsSections;
   const minutes = ((Date.now() - startedMs) / 60_000).toFixed(1);
   const header =
     `\`npm run bench -- ${argv.join(' ')}\` on ${new Date().toISOString()}, ${minutes} min; ` +
@@ -187,6 +227,7 @@ async function main(): Promise<void> {
     `-d${options.wrkDurationS}s; slow clients ${options.slowRateBytesPerS} B/s, SO_RCVBUF ` +
     `${options.slowRcvbufBytes}, held ${options.slowHoldS} s; ` +
     (isPinned ? 'servers on CPU 0, clients on CPU 1' : 'no CPU pinning') +
+    `; ${netDescription(net)}` +
     `; sections: ${clock.summary()}.`;
   console.log(`\n${header}\n\n${table}\n`);
   for (const note of results.notes) console.log(`note: ${note}`);

@@ -17,6 +17,8 @@ export interface ServerSpec {
   readonly name: ServerName;
   readonly canToggleLog: boolean;
   readonly hasListing: boolean;
+  /** Whether it serves every file of the docroot (node-http holds the wrk cases' files only). */
+  readonly servesDocroot: boolean;
   /** The command line, after any config file it needs is written. */
   readonly prepare: (input: ConfigInput, adminPort: number) => Promise<readonly string[]>;
   /** A line on stderr that means ready; without one the port is probed. */
@@ -53,6 +55,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
     name: 'ebb',
     canToggleLog: true,
     hasListing: true,
+    servesDocroot: true,
     readyLine: /serving/,
     prepare: (input, adminPort) =>
       Promise.resolve([
@@ -72,6 +75,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
     name: 'nginx',
     canToggleLog: true,
     hasListing: true,
+    servesDocroot: true,
     prepare: async (input) => {
       const conf = join(input.workDir, 'nginx.conf');
       await writeFile(conf, nginxConf(input));
@@ -83,6 +87,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
     name: 'lighttpd',
     canToggleLog: true,
     hasListing: true,
+    servesDocroot: true,
     prepare: async (input) => {
       const conf = join(input.workDir, 'lighttpd.conf');
       await writeFile(conf, lighttpdConf(input));
@@ -93,8 +98,25 @@ const SPECS: Record<ServerName, ServerSpec> = {
     name: 'express',
     canToggleLog: false,
     hasListing: false,
+    servesDocroot: true,
     prepare: (input) =>
       Promise.resolve([process.execPath, peerScript('express'), input.root, String(input.port)]),
+  },
+  'node-floor': {
+    name: 'node-floor',
+    canToggleLog: false,
+    hasListing: false,
+    servesDocroot: false,
+    prepare: (input) =>
+      Promise.resolve([process.execPath, peerScript('node-floor'), input.root, String(input.port)]),
+  },
+  'node-http': {
+    name: 'node-http',
+    canToggleLog: false,
+    hasListing: false,
+    servesDocroot: false,
+    prepare: (input) =>
+      Promise.resolve([process.execPath, peerScript('node-http'), input.root, String(input.port)]),
   },
   fastify: {
     name: 'fastify',
@@ -102,6 +124,7 @@ const SPECS: Record<ServerName, ServerSpec> = {
     // @fastify/static's `list` answers /dir but 404s /dir/; the listing is compared with
     // nginx and lighttpd only.
     hasListing: false,
+    servesDocroot: true,
     prepare: (input) =>
       Promise.resolve([process.execPath, peerScript('fastify'), input.root, String(input.port)]),
   },

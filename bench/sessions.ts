@@ -106,7 +106,7 @@ export async function runRequestSession(
     if (!options.skip.has('listing') && spec.hasListing) {
       await runWrkCase(context, server, FILES.listing, { rps: figureIds.listingRps }, cases++);
     }
-    if (!options.skip.has('large')) {
+    if (!options.skip.has('large') && spec.servesDocroot) {
       await attempt(context, `${server.name} large download`, async () => {
         const url = server.baseUrl + FILES.big;
         const large = await measureLargeDownload(
@@ -135,7 +135,7 @@ function describeWindow(window: DeliveryWindow): string {
   return `${window.seconds.toFixed(0)} s, CPU ${window.cpuSeconds.toFixed(2)} s, ${mib.toFixed(0)} MiB read`;
 }
 
-/** Slow clients against a freshly started server; ebb's /status is timed while they are held. */
+/** Slow clients against a freshly started server; ebb's /status is timed late in the hold. */
 export async function runSlowSession(
   spec: ServerSpec,
   context: SessionContext,
@@ -145,12 +145,13 @@ export async function runSlowSession(
   const { options, results, launch } = context;
   await withServer(spec, context, 'off', count + 1024, async (server) => {
     console.log(`bench: ${server.name} (pid ${server.pid}), ${count} slow clients`);
-    const probe = async () => {
-      if (!probeStatus) return;
-      await attempt(context, `${server.name} /status`, async () => {
-        results.add(figureIds.statusMs(count), server.name, await measureStatusMs(server.adminUrl));
-      });
-    };
+    const probe = !probeStatus
+      ? null
+      : () =>
+          attempt(context, `${server.name} /status`, async () => {
+            const ms = await measureStatusMs(server.adminUrl);
+            results.add(figureIds.statusMs(count), server.name, ms);
+          });
     await attempt(context, `${server.name} ${count} slow clients`, async () => {
       const slow = await measureSlowClients(
         server.pid,

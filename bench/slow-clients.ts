@@ -3,8 +3,9 @@
  * idle baseline, its CPU share while the connections are held, and its CPU seconds per GiB the
  * clients read: over the ramp (from the first connect until RAMP_S after the last, while the
  * kernel send buffers fill) and over the steady state after it, from the script's per-second
- * ticks. `duringHold` runs right after every connection is open (the /status probe), before the
- * CPU window of the hold starts.
+ * ticks. The CPU figures end PROBE_LEAD_S before the hold does, for every server, and there
+ * `lateInHold` (ebb's /status probe) runs: it is timed on a server that has settled, not one
+ * still filling ten thousand send buffers, and its own CPU is not counted as the clients'.
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -91,6 +92,11 @@ const RSS_SAMPLE_MS = 1000;
  * half-way through a shorter hold (--quick).
  */
 export const RAMP_AFTER_CONNECT_S = 10;
+/**
+ * The probe starts this long before the hold ends (20 GETs take a few seconds at 10,000), or a
+ * quarter of a shorter hold before (--quick), so that some steady state comes before it.
+ */
+export const PROBE_LEAD_S = 10;
 
 type ScriptLine = StartLine | TickLine | HeldLine | DoneLine;
 
@@ -136,22 +142,45 @@ class Timeline {
     });
   }
 
-  /** Ramp: start until RAMP_AFTER_CONNECT_S after the last connect; steady: from there to the end. */
-  windows(heldAtS: number, holdS: number): { ramp: DeliveryWindow; steady: DeliveryWindow } {
+  /** The first sample at or after `atS`, or the last one once the script is done. */
+  sampleFrom(atS: number): Sample | undefined {
+    return (
+      this.samples.find((sample) => sample.atS >= atS) ??
+      (this.done ? this.samples.at(-1) : undefined)
+    );
+  }
+
+  /**
+   * Ramp: start until the ramp's end; steady: from there to `end`, where the probe starts.
+   */
+  windows(
+    heldAtS: number,
+    holdS: number,
+    end: Sample,
+  ): { ramp: DeliveryWindow; steady: DeliveryWindow } {
     const first = this.samples[0];
-    const last = this.samples.at(-1);
+    const last = end;
     if (first === undefined || last === undefined) throw new Error('slow_clients.py sent no ticks');
-    const rampS = Math.min(RAMP_AFTER_CONNECT_S, holdS / 2);
-    const rampEnd = this.samples.find((sample) => sample.atS >= heldAtS + rampS) ?? last;
+    const rampEndS = Math.min(heldAtS + rampSeconds(holdS), last.atS);
+    const rampEnd = this.samples.find((sample) => sample.atS >= rampEndS) ?? last;
     return { ramp: windowBetween(first, rampEnd), steady: windowBetween(rampEnd, last) };
   }
+}
+
+function rampSeconds(holdS: number): number {
+  return Math.min(RAMP_AFTER_CONNECT_S, holdS / 2);
+}
+
+/** When the probe starts, seconds after the first connect: late in the steady state. */
+function probeAtS(heldAtS: number, holdS: number): number {
+  return heldAtS + Math.max(rampSeconds(holdS), holdS - Math.min(PROBE_LEAD_S, holdS / 4));
 }
 
 export async function measureSlowClients(
   serverPid: number,
   port: number,
   settings: SlowSettings,
-  duringHold: () => Promise<void> = () => Promise.resolve(),
+  lateInHold: (() => Promise<void>) | null = null,
 ): Promise<SlowResult> {
   const idleRss = rssBytes(serverPid);
   const child = spawnWithFdLimit(
@@ -179,12 +208,16 @@ export async function measureSlowClients(
   }, RSS_SAMPLE_MS);
   try {
     const held = await timeline.until(() => timeline.held, ended);
-    await duringHold();
     const cpuStart = cpuSeconds(serverPid);
     const startNs = process.hrtime.bigint();
-    const done = await timeline.until(() => timeline.done, ended);
+    // Every server's figures end at the same point of its hold, probed or not.
+    const probeAt = probeAtS(held.connect_s, settings.holdS);
+    const end = await timeline.until(() => timeline.sampleFrom(probeAt), ended);
     const cpu = cpuSeconds(serverPid) - cpuStart;
     const elapsedS = Number(process.hrtime.bigint() - startNs) / 1e9;
+    peakRss = Math.max(peakRss, rssBytes(serverPid));
+    if (lateInHold !== null) await lateInHold();
+    const done = await timeline.until(() => timeline.done, ended);
     peakRss = Math.max(peakRss, rssBytes(serverPid));
     return {
       alive: done.alive,
@@ -193,7 +226,7 @@ export async function measureSlowClients(
       rssBytes: peakRss,
       rssPerConnBytes: (peakRss - idleRss) / settings.count,
       cpuPercent: (100 * cpu) / elapsedS,
-      ...timeline.windows(held.connect_s, settings.holdS),
+      ...timeline.windows(held.connect_s, settings.holdS, end),
       connectS: held.connect_s,
       errors: { ...held.errors, ...done.errors },
     };
