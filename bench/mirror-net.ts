@@ -5,7 +5,8 @@
  * buffers from a 64 KiB MSS: a slow client's socket queued 3 MB there against 74 KB at MTU
  * 1,500 (`ss -tm`, same client, same SO_RCVBUF). Filling those megabytes is most of what a
  * server spends on slow clients in a short run, and no client on the internet gets them. The
- * namespace also keeps the run's traffic apart from the rest of the machine's loopback.
+ * namespace also keeps the run's traffic apart from the rest of the machine's loopback, and
+ * each connection starts from the kernel's defaults, not from what earlier ones taught it.
  *
  * `--net host` keeps the host's loopback; where the namespace cannot be made (not root), the
  * run stays there and the report says so.
@@ -17,7 +18,15 @@ export type BenchNet = 'mirror' | 'host';
 export const MIRROR_MTU = 1500;
 /** Set in the re-executed bench: it already runs inside the namespace. */
 const INSIDE_ENV = 'EBB_BENCH_NET_INSIDE';
-const SETUP = `ip link set lo up mtu ${MIRROR_MTU} && exec "$@"`;
+/**
+ * `tcp_no_metrics_save`: the kernel caches what it learned of a destination (cwnd, reordering)
+ * when a connection closes, and every bench client is 127.0.0.1. After the wrk runs a new slow
+ * client's send buffer started at 1.3 MB, not 100 KB (`ip tcp_metrics show`: cwnd 427,
+ * reordering 190); a mirror's clients are each a destination of their own.
+ */
+const SETUP =
+  `ip link set lo up mtu ${MIRROR_MTU} && sysctl -qw net.ipv4.tcp_no_metrics_save=1 && ` +
+  'exec "$@"';
 
 /** Whether this process is the bench re-executed inside the namespace. */
 export function isInsideMirrorNet(): boolean {
