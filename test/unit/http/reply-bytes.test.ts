@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JOINED_MAX_BYTES, rememberedReplyBytes } from '../../../src/http/reply-bytes.js';
+import {
+  JOINED_MAX_BYTES,
+  JOINED_PERSISTENT_MAX_BYTES,
+  rememberedReplyBytes,
+} from '../../../src/http/reply-bytes.js';
 import type { Reply } from '../../../src/http/types.js';
 import { rememberFields } from '../../../src/http/write-head.js';
 
@@ -45,10 +49,25 @@ test('the bytes are made once a second: the same within it, a new Date after', (
 });
 
 test('a large body is written after its head, not copied behind it', () => {
-  const body = Buffer.alloc(JOINED_MAX_BYTES + 1, 7);
+  const body = Buffer.alloc(JOINED_PERSISTENT_MAX_BYTES + 1, 7);
   const made = rememberedReplyBytes(cachedReply(body), 'none', true, SECOND_MS);
   assert.equal(made?.rest, body);
   assert.match(made?.first.toString('latin1') ?? '', /\r\n\r\n$/);
+});
+
+test('a persistent connection gets a body up to the cache\'s largest joined, the others 16 KiB', () => {
+  const body = Buffer.alloc(JOINED_PERSISTENT_MAX_BYTES, 7);
+  const reply = cachedReply(body);
+  const persistent = rememberedReplyBytes(reply, 'none', true, SECOND_MS);
+  assert.equal(persistent?.rest, null);
+  assert.equal(persistent?.first.length, (persistent?.headBytes ?? 0) + body.length);
+  assert.ok(persistent?.first.subarray(persistent.headBytes).equals(body));
+  for (const token of ['keep-alive', 'close'] as const) {
+    const made = rememberedReplyBytes(reply, token, true, SECOND_MS);
+    assert.equal(made?.rest, body, token);
+  }
+  const small = cachedReply(Buffer.alloc(JOINED_MAX_BYTES, 1));
+  assert.equal(rememberedReplyBytes(small, 'close', true, SECOND_MS)?.rest, null);
 });
 
 test('only a remembered reply with its body in memory', () => {
