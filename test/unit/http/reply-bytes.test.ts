@@ -55,7 +55,7 @@ test('a large body is written after its head, not copied behind it', () => {
   assert.match(made?.first.toString('latin1') ?? '', /\r\n\r\n$/);
 });
 
-test('a persistent connection gets a body up to the cache\'s largest joined, the others 16 KiB', () => {
+test("a persistent connection gets a body up to the cache's largest joined, the others 16 KiB", () => {
   const body = Buffer.alloc(JOINED_PERSISTENT_MAX_BYTES, 7);
   const reply = cachedReply(body);
   const persistent = rememberedReplyBytes(reply, 'none', true, SECOND_MS);
