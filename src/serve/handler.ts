@@ -16,12 +16,10 @@ import {
 } from './file-cache.js';
 import type { FileRef } from './mirror-hooks.js';
 import type { Outcome } from './outcome.js';
-import { parseTarget } from './parse-target.js';
 import { replyFor } from './replies.js';
-import { resolvePath } from './resolve-path.js';
+import { ResolvedTargets, type ResolvedTarget } from './resolved-targets.js';
 import type { MirrorHooks } from './mirror-hooks.js';
 import { describedSegments, serveMetalink } from './serve-metalink.js';
-import { keyOf } from './byte-path.js';
 import { createListingCache, serveDirectory, type ListingCache } from './serve-directory.js';
 import { rememberFields } from '../http/write-head.js';
 import { newBoundary } from './multipart.js';
@@ -56,6 +54,7 @@ export function createStaticHandler(options: StaticOptions): RequestHandler {
     files: createFileCache(),
     listings: createListingCache(),
     refills: new Map(),
+    targets: new ResolvedTargets(options.dotfiles),
   };
   const failed = (error: unknown): Reply => replyFor(internalError(error), null);
   return (request) => {
@@ -73,16 +72,13 @@ interface Caches {
   readonly listings: ListingCache;
   /** Cache keys being looked up on disk, settled when the lookup's reply is made. */
   readonly refills: Map<string, Promise<void>>;
+  readonly targets: ResolvedTargets;
 }
 
 /** What one request asks, once its target is parsed and its path resolved. */
-interface Asked {
+interface Asked extends Omit<ResolvedTarget, 'kind'> {
   readonly request: ParsedRequest;
-  readonly target: Extract<ReturnType<typeof parseTarget>, { kind: 'target' }>;
-  readonly resolved: Extract<ReturnType<typeof resolvePath>, { kind: 'path' }>;
   readonly conditions: FileConditions;
-  readonly fileName: string;
-  readonly cacheKey: string;
   readonly nowMs: number;
 }
 
@@ -99,18 +95,15 @@ function respond(
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return reply({ kind: 'method-not-allowed' });
   }
-  const target = parseTarget(request.target);
-  if (target.kind !== 'target') return reply(target);
-  const resolved = resolvePath(target.rawPath, options.dotfiles);
-  if (resolved.kind !== 'path') return reply(resolved);
+  const where = caches.targets.resolve(request.target);
+  if (where.kind !== 'resolved') return reply(where);
   const asked: Asked = {
     request,
-    target,
-    resolved,
+    target: where.target,
+    resolved: where.resolved,
     conditions: readFileConditions(request),
-    // Only its extension is used (for the Content-Type): latin1 keeps every ASCII byte as is.
-    fileName: resolved.segments.at(-1)?.toString('latin1') ?? '',
-    cacheKey: keyOf(resolved.segments),
+    fileName: where.fileName,
+    cacheKey: where.cacheKey,
     nowMs: Date.now(),
   };
   const cached = caches.files.get(asked.cacheKey, asked.nowMs);
