@@ -8,7 +8,12 @@
  * before the request line, a request line or head over its limit is refused at the byte that
  * breaks the rule. The complete head is then parsed once (parse-request.ts).
  */
-import { parseHead, type HeadLimits, type InvalidHead, type ParsedHead } from './parse-request.js';
+import {
+  parseFramedHead,
+  type HeadLimits,
+  type InvalidHead,
+  type ParsedHead,
+} from './parse-request.js';
 
 export type HeadParse =
   | { readonly kind: 'incomplete' }
@@ -191,7 +196,7 @@ export class HeadReader {
     }
     const buffer = this.bufferOrThrow();
     const head = buffer.subarray(this.start + scan.requestLineStart, this.start + lf + 1);
-    const parsed = parseHead(head, limits);
+    const parsed = parseFramedHead(head);
     if (parsed.kind === 'invalid') return parsed;
     const { kind, request, hasContent, wantsClose } = parsed;
     return { kind, request, hasContent, wantsClose, headBytes: lf + 1 };

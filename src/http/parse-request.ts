@@ -2,7 +2,8 @@
  * A strict HTTP/1.1 request-head parser (RFC 9112 §2–§6). ebb serves files and accepts no
  * request content, so framing is only inspected to refuse what could desynchronise the
  * connection: Transfer-Encoding (every chunked smuggling shape), conflicting Content-Length.
- * Lines must end in CRLF; bare CR or LF, obs-fold and whitespace before the colon are refused.
+ * Lines must end in CRLF (head-reader.ts checks that as the bytes arrive); obs-fold and
+ * whitespace before the colon are refused here.
  */
 import { absoluteFormAuthority, isValidAuthority } from './authority.js';
 import type { ParsedRequest } from './types.js';
@@ -37,14 +38,30 @@ export interface InvalidHead {
   readonly reason: string;
 }
 
+/** A table of the character codes (0–255) in `ranges`, for checks without a regular expression. */
+function charTable(...ranges: Array<string | readonly [number, number]>): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const range of ranges) {
+    if (typeof range === 'string') for (const char of range) table[char.charCodeAt(0)] = 1;
+    else table.fill(1, range[0], range[1] + 1);
+  }
+  return table;
+}
+
 // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const TCHAR = charTable("!#$%&'*+-.^_`|~", [0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]);
 // field-value: VCHAR / obs-text / SP / HTAB, no CR, LF or NUL
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const TARGET = /^[\x21-\x7e]+$/;
+const FIELD_VALUE_CHAR = charTable([0x09, 0x09], [0x20, 0x7e], [0x80, 0xff]);
+const TARGET_CHAR = charTable([0x21, 0x7e]);
+const UPPER = charTable([0x41, 0x5a]);
+
+/** Whether every character of `text` from `start` to `end` is in `table` (codes above 255 never are). */
+function allIn(table: Uint8Array, text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (table[text.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
 const CONTENT_LENGTH = /^\d{1,15}$/;
-// A CR not followed by LF, or a LF not preceded by CR: one scan, nothing allocated.
-const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
 function invalid(status: InvalidHead['status'], reason: string): InvalidHead {
   return { kind: 'invalid', status, reason };
@@ -52,32 +69,25 @@ function invalid(status: InvalidHead['status'], reason: string): InvalidHead {
 
 /**
  * Parses one complete head: `head` runs from the request line through the empty line that ends
- * it (head-reader.ts finds it, skipping empty lines before it and enforcing the limits as bytes
- * arrive; they are checked again here so this function is safe on its own).
+ * it. head-reader.ts finds it and has checked its framing and size as the bytes arrived: every
+ * line ends in CRLF, there is no bare CR or LF, no empty line before the last, and the limits
+ * hold. So this parser only walks the lines, one character table lookup at a time, and builds
+ * nothing but the strings a request keeps.
  */
-export function parseHead(
-  head: Buffer,
-  limits: HeadLimits = DEFAULT_HEAD_LIMITS,
-): ParsedHead | InvalidHead {
-  if (head.length > limits.maxHeadBytes) return invalid(431, 'request head too large');
+export function parseFramedHead(head: Buffer): ParsedHead | InvalidHead {
   const text = head.toString('latin1');
-  if (!text.endsWith('\r\n\r\n')) return invalid(400, 'malformed head');
-  const body = text.slice(0, -4);
-  if (body.includes('\r\n\r\n')) return invalid(400, 'malformed head');
-  const lines = body.split('\r\n');
-  const requestLine = lines[0] ?? '';
-  if (requestLine.length > limits.maxRequestLineBytes) return invalid(414, 'request line too long');
-  if (BARE_CR_OR_LF.test(body)) return invalid(400, 'bare CR or LF in head');
-
-  const line = parseRequestLine(requestLine);
+  const bodyEnd = text.length - 4; // the empty line's CRLF and the last field's
+  const requestLineEnd = text.indexOf('\r\n');
+  const line = parseRequestLine(text, requestLineEnd);
   if (line.kind === 'invalid') return line;
-
-  if (lines.length - 1 > limits.maxHeaderCount) return invalid(431, 'too many header fields');
   const headers: Array<readonly [string, string]> = [];
-  for (let i = 1; i < lines.length; i++) {
-    const field = parseField(lines[i] ?? '');
+  for (let start = requestLineEnd + 2; start <= bodyEnd;) {
+    let end = text.indexOf('\r\n', start);
+    if (end === -1) end = bodyEnd;
+    const field = parseField(text, start, end);
     if (field === null) return invalid(400, 'malformed header field');
     headers.push(field);
+    start = end + 2;
   }
   const request: ParsedRequest = {
     method: line.method,
@@ -92,12 +102,22 @@ type RequestLine =
   | { kind: 'line'; method: string; target: string; minorVersion: 0 | 1 }
   | { kind: 'invalid'; status: 400 | 505; reason: string };
 
-function parseRequestLine(text: string): RequestLine {
-  const parts = text.split(' ');
-  if (parts.length !== 3) return { kind: 'invalid', status: 400, reason: 'malformed request line' };
-  const [method = '', target = '', version = ''] = parts;
-  if (!TOKEN.test(method)) return { kind: 'invalid', status: 400, reason: 'malformed method' };
-  if (!TARGET.test(target)) return { kind: 'invalid', status: 400, reason: 'malformed target' };
+/** `METHOD SP TARGET SP VERSION`, the first `end` characters of `text`. */
+function parseRequestLine(text: string, end: number): RequestLine {
+  const firstSpace = text.indexOf(' ');
+  const secondSpace = firstSpace === -1 ? -1 : text.indexOf(' ', firstSpace + 1);
+  if (secondSpace === -1 || secondSpace >= end || text.lastIndexOf(' ', end - 1) !== secondSpace) {
+    return { kind: 'invalid', status: 400, reason: 'malformed request line' };
+  }
+  if (firstSpace === 0 || !allIn(TCHAR, text, 0, firstSpace)) {
+    return { kind: 'invalid', status: 400, reason: 'malformed method' };
+  }
+  if (secondSpace === firstSpace + 1 || !allIn(TARGET_CHAR, text, firstSpace + 1, secondSpace)) {
+    return { kind: 'invalid', status: 400, reason: 'malformed target' };
+  }
+  const method = text.slice(0, firstSpace);
+  const target = text.slice(firstSpace + 1, secondSpace);
+  const version = text.slice(secondSpace + 1, end);
   // The two versions every client sends, without the regular expression.
   if (version === 'HTTP/1.1') return { kind: 'line', method, target, minorVersion: 1 };
   if (version === 'HTTP/1.0') return { kind: 'line', method, target, minorVersion: 0 };
@@ -107,24 +127,24 @@ function parseRequestLine(text: string): RequestLine {
   return { kind: 'line', method, target, minorVersion: match[2] === '0' ? 0 : 1 };
 }
 
-function parseField(line: string): readonly [string, string] | null {
-  const colon = line.indexOf(':');
-  if (colon <= 0) return null;
-  const name = line.slice(0, colon);
+/** The field line from `start` to `end` of `text`, its name lowercased; null when malformed. */
+function parseField(text: string, start: number, end: number): readonly [string, string] | null {
+  const colon = text.indexOf(':', start);
+  if (colon <= start || colon >= end) return null;
   // Also refuses obs-fold and "Name : value", both smuggling vectors (RFC 9112 §5.1, §5.2).
-  if (!TOKEN.test(name)) return null;
-  const value = trimSpaceAndTab(line, colon + 1);
-  if (!FIELD_VALUE.test(value)) return null;
-  return [name.toLowerCase(), value];
-}
-
-/** `line` from `from` without leading or trailing SP and HTAB (OWS, RFC 9110 §5.6.3). */
-function trimSpaceAndTab(line: string, from: number): string {
-  let start = from;
-  let end = line.length;
-  while (start < end && isSpaceOrTab(line.charCodeAt(start))) start++;
-  while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end--;
-  return line.slice(start, end);
+  let upper = false;
+  for (let i = start; i < colon; i++) {
+    const code = text.charCodeAt(i);
+    if (TCHAR[code] !== 1) return null;
+    if (UPPER[code] === 1) upper = true;
+  }
+  let valueStart = colon + 1;
+  let valueEnd = end;
+  while (valueStart < valueEnd && isSpaceOrTab(text.charCodeAt(valueStart))) valueStart++;
+  while (valueEnd > valueStart && isSpaceOrTab(text.charCodeAt(valueEnd - 1))) valueEnd--;
+  if (!allIn(FIELD_VALUE_CHAR, text, valueStart, valueEnd)) return null;
+  const name = text.slice(start, colon);
+  return [upper ? name.toLowerCase() : name, text.slice(valueStart, valueEnd)];
 }
 
 function isSpaceOrTab(code: number): boolean {
