@@ -55,7 +55,14 @@ export const UNPACED: BodyPacer = { acquire: (wantBytes, grant) => grant(wantByt
 
 export const MIN_CHUNK_BYTES = SLICE_BYTES;
 export const PROBE_CHUNK_BYTES = SLICE_BYTES;
-export const MAX_CHUNK_BYTES = 512 * 1024;
+/**
+ * A fast client's read, written whole. Not larger: on a 1,500-byte MTU, 4 downloads of 512 MiB
+ * ran at 1,497–1,654 MB/s and 0.63–0.70 CPU s/GiB with 512 KiB reads, 1,917–2,124 MB/s and
+ * 0.49–0.55 s/GiB with 64 KiB ones (128 KiB: 1,384–1,493). Only on a 64 KiB-MTU loopback did
+ * 512 KiB do better (by ~10 %). Following what the kernel took (double when a write was taken
+ * whole, halve when not) landed in between on both. nginx without sendfile reads 32 KiB.
+ */
+export const MAX_CHUNK_BYTES = 64 * 1024;
 /** The largest read of a burst in slices (16 of them). */
 export const MAX_BURST_BYTES = 128 * 1024;
 /** A first chunk up to this size is copied behind its head rather than written beside it. */
