@@ -6,8 +6,8 @@
  * not consulted here, so nothing remembered can go stale.
  *
  * Bounded: targets longer than MAX_TARGET_CHARS are resolved each time and never kept, at most
- * MAX_TARGETS are kept (the oldest out first), and each keeps its segments in one buffer of its
- * own rather than a slice of a shared pool.
+ * MAX_TARGETS are kept (the oldest out first), and each keeps its own copy of its text and its
+ * segments in one buffer of its own: neither a view of the request's head nor of a shared pool.
  */
 import { keyOf } from './byte-path.js';
 import { parseTarget, type Target } from './parse-target.js';
@@ -44,8 +44,11 @@ export class ResolvedTargets {
   resolve(rawTarget: string): TargetResolution {
     const known = this.known.get(rawTarget);
     if (known !== undefined) return known;
-    const resolution = resolveTarget(rawTarget, this.dotfiles);
-    if (rawTarget.length <= MAX_TARGET_CHARS) this.remember(rawTarget, resolution);
+    if (rawTarget.length > MAX_TARGET_CHARS) return resolveTarget(rawTarget, this.dotfiles);
+    // The target is a slice of its request's whole head: what is kept is made from a copy.
+    const kept = copyOf(rawTarget);
+    const resolution = resolveTarget(kept, this.dotfiles);
+    this.remember(kept, resolution);
     return resolution;
   }
 
@@ -60,6 +63,11 @@ export class ResolvedTargets {
     }
     this.known.set(rawTarget, resolution.kind === 'resolved' ? compacted(resolution) : resolution);
   }
+}
+
+/** A string of its own: V8 keeps a slice of a longer string as a view that holds all of it. */
+function copyOf(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 /** The target parsed and its path resolved, every time (what `ResolvedTargets` remembers). */
