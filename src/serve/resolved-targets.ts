@@ -47,21 +47,22 @@ export class ResolvedTargets {
     if (rawTarget.length > MAX_TARGET_CHARS) return resolveTarget(rawTarget, this.dotfiles);
     // The target is a slice of its request's whole head: what is kept is made from a copy.
     const kept = copyOf(rawTarget);
-    const resolution = resolveTarget(kept, this.dotfiles);
-    this.remember(kept, resolution);
-    return resolution;
+    return this.remember(kept, resolveTarget(kept, this.dotfiles));
   }
 
   get size(): number {
     return this.known.size;
   }
 
-  private remember(rawTarget: string, resolution: TargetResolution): void {
+  /** Keeps `resolution` (compacted) for `rawTarget` and returns what is kept. */
+  private remember(rawTarget: string, resolution: TargetResolution): TargetResolution {
     if (this.known.size >= this.maxTargets) {
       const oldest = this.known.keys().next();
       if (oldest.done !== true) this.known.delete(oldest.value);
     }
-    this.known.set(rawTarget, resolution.kind === 'resolved' ? compacted(resolution) : resolution);
+    const kept = resolution.kind === 'resolved' ? compacted(resolution) : resolution;
+    this.known.set(rawTarget, kept);
+    return kept;
   }
 }
 

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTarget } from '../../../src/serve/parse-target.js';
-import { resolvePath, type ResolvedPath } from '../../../src/serve/resolve-path.js';
+import type { ResolvedPath } from '../../../src/serve/resolve-path.js';
+import { resolveTarget as resolveWhere } from '../../../src/serve/resolved-targets.js';
 
 /** Target → path as the handler does it; 'bad-request' from either step. */
 function resolveTarget(target: string, dotfiles: 'deny' | 'allow' = 'deny'): ResolvedPath {
-  const parsed = parseTarget(target);
-  return parsed.kind === 'target' ? resolvePath(parsed.rawPath, dotfiles) : parsed;
+  const where = resolveWhere(target, dotfiles);
+  return where.kind === 'resolved' ? where.resolved : where;
 }
 
 const path = (segments: Array<string | Buffer>, trailingSlash = false): ResolvedPath => ({
